@@ -1,0 +1,1 @@
+"""One package per ERP; importing this package registers every built-in provider."""
