@@ -1,0 +1,505 @@
+"""The seven pulled data types: which Tryton model, which rows, which fields, and how pages are cut.
+
+Incremental pulls use ``last_modified_at`` (Tryton's ``coalesce(write_date, create_date)``, searchable
+and sortable): a record comes back when it, or a related row whose change counts as its own (a
+purchase's lines and their moves, a party's addresses...), changed at or after ``since`` minus the
+overlap window. Pages are sorted by the record's own ``last_modified_at`` then id and cut with a keyset
+on that pair, so rows changed while a pull runs are neither skipped nor stuck; a page's watermark is
+the last record's own change time (never earlier than ``since``), which is safe because every row
+still to come sorts after it. Archived rows are read too (``active_test`` off) and come back inactive.
+Deletes leave no trace in Tryton: ``list_ids`` gives the live ids for the reconciliation pass.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from erp_connectors.errors import BadRecordError
+from erp_connectors.providers.tryton import mapping
+from erp_connectors.providers.tryton.client import Record, TrytonClient
+from erp_connectors.records import Page, PulledRecord, RecordFailure, RemoteStamp, Stream
+
+ALL_RECORDS = {"active_test": False}
+KEYSET_ORDER = (("last_modified_at", "ASC"), ("id", "ASC"))
+
+
+@dataclass
+class Scope:
+    """What every stream filters on, resolved once per connector."""
+
+    company_id: int
+    vendor_category: str = ""
+    vendor_category_ids: list[int] | None = None
+    expense_accounts_by_category: dict[int, int | None] | None = field(default=None)
+
+
+def changed_since_domain(since: dt.datetime, related: Sequence[str]) -> list[Any]:
+    clauses: list[Any] = [("last_modified_at", ">=", since)]
+    clauses.extend((f"{path}.last_modified_at", ">=", since) for path in related)
+    return ["OR", *clauses] if len(clauses) > 1 else clauses
+
+
+def keyset_domain(after: tuple[dt.datetime, int] | None) -> list[Any]:
+    if after is None:
+        return []
+    stamp, record_id = after
+    return [
+        ["OR", ("last_modified_at", ">", stamp), [("last_modified_at", "=", stamp), ("id", ">", record_id)]]
+    ]
+
+
+class StreamReader(abc.ABC):
+    """One data type. Subclasses name the model, domain and fields, load related rows and map."""
+
+    stream: ClassVar[Stream]
+    model: ClassVar[str]
+    fields: ClassVar[tuple[str, ...]]
+    # Relations whose rows' changes count as a change of the record itself.
+    related: ClassVar[tuple[str, ...]] = ()
+
+    def domain(self, client: TrytonClient, scope: Scope) -> list[Any]:
+        return [("company", "=", scope.company_id)]
+
+    def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
+        """Read in batches what mapping ``rows`` needs; returned to ``record_map``."""
+        return None
+
+    @abc.abstractmethod
+    def record_map(self, row: Record, related: Any) -> PulledRecord: ...
+
+    # -- shared mechanics ----------------------------------------------------------------------
+
+    def rows_read(
+        self,
+        client: TrytonClient,
+        domain: list[Any],
+        *,
+        limit: int | None,
+        fields: Iterable[str] | None = None,
+    ) -> list[Record]:
+        names = list(dict.fromkeys([*(fields or self.fields), "last_modified_at"]))
+        return client.search_read(
+            self.model, domain, names, order=KEYSET_ORDER, limit=limit, context=ALL_RECORDS
+        )
+
+    def page_build(
+        self, client: TrytonClient, rows: Sequence[Record], scope: Scope, watermark: dt.datetime | None
+    ) -> Page:
+        related = self.related_load(client, rows, scope) if rows else None
+        records: list[PulledRecord] = []
+        failures: list[RecordFailure] = []
+        for row in rows:
+            try:
+                records.append(self.record_map(row, related))
+            except BadRecordError as error:
+                failures.append(RecordFailure(external_id=error.external_id, reason=error.message))
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                failures.append(
+                    RecordFailure(external_id=str(row.get("id")), reason=f"cannot map: {error!r}")
+                )
+        return Page(stream=self.stream, records=tuple(records), watermark=watermark, failures=tuple(failures))
+
+    def pages(
+        self,
+        client: TrytonClient,
+        scope: Scope,
+        since: dt.datetime | None,
+        *,
+        page_size: int,
+        overlap: dt.timedelta,
+    ) -> Iterator[Page]:
+        base = self.domain(client, scope)
+        if since is not None:
+            base = [*base, changed_since_domain(since - overlap, self.related)]
+        after: tuple[dt.datetime, int] | None = None
+        while True:
+            rows = self.rows_read(client, [*base, *keyset_domain(after)], limit=page_size)
+            if not rows:
+                if after is None:
+                    yield Page(stream=self.stream, records=(), watermark=since)
+                return
+            last = rows[-1]
+            after = (last["last_modified_at"], last["id"])
+            last_change = mapping.utc(last["last_modified_at"])
+            watermark = max(since, last_change) if since and last_change else (last_change or since)
+            yield self.page_build(client, rows, scope, watermark)
+            if len(rows) < page_size:
+                return
+
+    def fetch(self, client: TrytonClient, scope: Scope, external_ids: Iterable[str]) -> Page:
+        wanted = list(dict.fromkeys(external_ids))
+        ids = [int(value) for value in wanted if value.isdigit()]
+        rows = (
+            self.rows_read(client, [*self.domain(client, scope), ("id", "in", ids)], limit=None)
+            if ids
+            else []
+        )
+        found = {str(row["id"]) for row in rows}
+        page = self.page_build(client, rows, scope, None)
+        missing = tuple(value for value in wanted if value not in found)
+        return Page(
+            stream=self.stream, records=page.records, failures=page.failures, deleted_external_ids=missing
+        )
+
+    def stamps(self, client: TrytonClient, scope: Scope, *, page_size: int) -> Iterator[RemoteStamp]:
+        base = self.domain(client, scope)
+        after: tuple[dt.datetime, int] | None = None
+        while True:
+            rows = self.rows_read(client, [*base, *keyset_domain(after)], limit=page_size, fields=["id"])
+            for row in rows:
+                yield RemoteStamp(external_id=str(row["id"]), updated_at=mapping.changed_at(row))
+            if len(rows) < page_size:
+                return
+            after = (rows[-1]["last_modified_at"], rows[-1]["id"])
+
+    def probe(self, client: TrytonClient, scope: Scope) -> None:
+        """Read one row: raises when the integration user may not read this stream."""
+        self.rows_read(client, self.domain(client, scope), limit=1, fields=["id"])
+
+
+def _by_id(rows: Iterable[Record]) -> dict[int, Record]:
+    return {row["id"]: row for row in rows}
+
+
+def _ids(rows: Iterable[Record], name: str) -> list[int]:
+    found: list[int] = []
+    for row in rows:
+        value = row.get(name)
+        if isinstance(value, list):
+            found.extend(value)
+        elif value:
+            found.append(value)
+    return list(dict.fromkeys(found))
+
+
+def expense_accounts_by_category(client: TrytonClient, scope: Scope) -> dict[int, int | None]:
+    """Every product category's expense account (read once per connector: categories are few)."""
+    if scope.expense_accounts_by_category is None:
+        rows = client.search_read(
+            "product.category", [], ["parent", "account_parent", "account_expense"], context=ALL_RECORDS
+        )
+        categories = _by_id(rows)
+        scope.expense_accounts_by_category = {
+            row["id"]: mapping.expense_account_resolve(row["id"], categories) for row in rows
+        }
+    return scope.expense_accounts_by_category
+
+
+class VendorReader(StreamReader):
+    """Suppliers are parties in the vendor category (setting ``vendor_category``, default "Suppliers")
+    or any of its subcategories: Tryton has no supplier flag and any party can be bought from. With
+    the setting empty, every party is a vendor."""
+
+    stream = Stream.VENDORS
+    model = "party.party"
+    fields = (
+        "code",
+        "name",
+        "active",
+        "email",
+        "phone",
+        "tax_identifier.code",
+        "supplier_payment_term.name",
+        "supplier_currency.code",
+        "addresses",
+        "bank_accounts",
+        "addresses.last_modified_at",
+        "contact_mechanisms.last_modified_at",
+        "identifiers.last_modified_at",
+    )
+    related = ("addresses", "contact_mechanisms", "identifiers")
+
+    def domain(self, client: TrytonClient, scope: Scope) -> list[Any]:
+        if not scope.vendor_category:
+            return []
+        if scope.vendor_category_ids is None:
+            roots = client.search(
+                "party.category", [("name", "=", scope.vendor_category)], context=ALL_RECORDS
+            )
+            children = client.search("party.category", [("parent", "child_of", roots)], context=ALL_RECORDS)
+            scope.vendor_category_ids = list(dict.fromkeys([*roots, *children]))
+        return [("categories", "in", scope.vendor_category_ids)]
+
+    def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
+        addresses = client.read(
+            "party.address",
+            _ids(rows, "addresses"),
+            [
+                "party",
+                "sequence",
+                "invoice",
+                "street",
+                "city",
+                "postal_code",
+                "subdivision.code",
+                "country.code",
+            ],
+            context=ALL_RECORDS,
+        )
+        accounts = client.read(
+            "bank.account",
+            _ids(rows, "bank_accounts"),
+            ["active", "numbers.number", "numbers.number_compact", "numbers.type", "numbers.sequence"],
+        )
+        return _by_id(addresses), _by_id(accounts)
+
+    def record_map(self, row: Record, related: Any) -> PulledRecord:
+        addresses, accounts = related
+        party_addresses = [addresses[i] for i in row.get("addresses") or [] if i in addresses]
+        # The invoice address when one is marked, else the first by sequence.
+        party_addresses.sort(key=lambda address: (not address.get("invoice"), address.get("sequence") or 0))
+        numbers = [
+            number
+            for account_id in row.get("bank_accounts") or []
+            if account_id in accounts and accounts[account_id].get("active", True)
+            for number in mapping.nested_list(accounts[account_id], "numbers")
+        ]
+        return mapping.vendor_map(
+            row,
+            address=party_addresses[0] if party_addresses else None,
+            bank_account_number=mapping.bank_account_number_pick(numbers),
+        )
+
+
+class PurchaseOrderReader(StreamReader):
+    """Confirmed purchases and later states; drafts and quotations are not orders yet."""
+
+    stream = Stream.PURCHASE_ORDERS
+    model = "purchase.purchase"
+    fields = (
+        "number",
+        "reference",
+        "party",
+        "purchase_date",
+        "currency.code",
+        "state",
+        "invoice_method",
+        "invoice_state",
+        "shipment_state",
+        "total_amount",
+        "lines",
+    )
+    related = ("lines", "lines.moves", "lines.invoice_lines")
+
+    def domain(self, client: TrytonClient, scope: Scope) -> list[Any]:
+        return [
+            ("company", "=", scope.company_id),
+            ("state", "in", ["confirmed", "processing", "done", "cancelled"]),
+        ]
+
+    def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
+        lines = client.read(
+            "purchase.line",
+            _ids(rows, "lines"),
+            [
+                "type",
+                "product",
+                "description",
+                "quantity",
+                "unit_price",
+                "amount",
+                "moves",
+                "invoice_lines",
+                "analytic_accounts",
+                "last_modified_at",
+            ],
+        )
+        moves = client.read(
+            "stock.move",
+            _ids(lines, "moves"),
+            ["state", "quantity", "from_location.type", "to_location.type", "last_modified_at"],
+        )
+        invoice_lines = client.read(
+            "account.invoice.line",
+            _ids(lines, "invoice_lines"),
+            ["quantity", "invoice.state", "last_modified_at"],
+        )
+        entries = client.read(
+            "analytic.account.entry", _ids(lines, "analytic_accounts"), ["account", "root.code", "root.name"]
+        )
+        products = client.read(
+            "product.product", _ids(lines, "product"), ["account_category"], context=ALL_RECORDS
+        )
+        categories = expense_accounts_by_category(client, scope)
+        expense_accounts = {
+            product["id"]: categories.get(product["account_category"])
+            for product in products
+            if product.get("account_category")
+        }
+        return _by_id(lines), _by_id(moves), _by_id(invoice_lines), _by_id(entries), expense_accounts
+
+    def record_map(self, row: Record, related: Any) -> PulledRecord:
+        lines, moves, invoice_lines, entries, expense_accounts = related
+        return mapping.purchase_order_map(
+            row,
+            lines=[lines[i] for i in row.get("lines") or [] if i in lines],
+            moves=moves,
+            invoice_lines=invoice_lines,
+            analytic_entries=entries,
+            expense_accounts=expense_accounts,
+        )
+
+
+class AccountReader(StreamReader):
+    stream = Stream.ACCOUNTS
+    model = "account.account"
+    fields = ("code", "name", "type", "type.name", "parent", "closed", "active", "left", "right")
+
+    def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
+        types = _by_id(
+            client.search_read(
+                "account.account.type",
+                [("company", "=", scope.company_id)],
+                ["name", "parent", "statement", "assets", "payable", "receivable", "expense", "revenue"],
+            )
+        )
+        # A heading account (no type) is classified like the first typed account below it.
+        typed = client.search_read(
+            "account.account",
+            [("company", "=", scope.company_id), ("type", "!=", None)],
+            ["left", "type"],
+            order=[("left", "ASC")],
+            context=ALL_RECORDS,
+        )
+        return types, typed
+
+    def record_map(self, row: Record, related: Any) -> PulledRecord:
+        types, typed = related
+        type_id = row.get("type")
+        if not type_id:
+            left, right = row.get("left") or 0, row.get("right") or 0
+            below = next((account for account in typed if left < (account.get("left") or 0) < right), None)
+            type_id = below["type"] if below else None
+        return mapping.account_map(row, account_type=mapping.account_type_classify(type_id, types))
+
+
+class EmployeeReader(StreamReader):
+    stream = Stream.EMPLOYEES
+    model = "company.employee"
+    fields = (
+        "party.name",
+        "party.email",
+        "party.last_modified_at",
+        "supervisor",
+        "active",
+        "start_date",
+        "end_date",
+    )
+    related = ("party", "party.contact_mechanisms")
+
+    def record_map(self, row: Record, related: Any) -> PulledRecord:
+        return mapping.employee_map(row)
+
+
+class ItemReader(StreamReader):
+    """Products (variants) with their template's name and state; not bound to a company."""
+
+    stream = Stream.ITEMS
+    model = "product.product"
+    fields = (
+        "code",
+        "name",
+        "description",
+        "default_uom.symbol",
+        "cost_price",
+        "account_category",
+        "active",
+        "type",
+        "purchasable",
+        "template.active",
+        "template.last_modified_at",
+    )
+    related = ("template",)
+
+    def domain(self, client: TrytonClient, scope: Scope) -> list[Any]:
+        return []
+
+    def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
+        return expense_accounts_by_category(client, scope)
+
+    def record_map(self, row: Record, related: Any) -> PulledRecord:
+        category = row.get("account_category")
+        return mapping.item_map(row, expense_account=related.get(category) if category else None)
+
+
+class ReceiptReader(StreamReader):
+    """Supplier shipments once received (``received`` or ``done``); lines are the moves from the supplier."""
+
+    stream = Stream.RECEIPTS
+    model = "stock.shipment.in"
+    fields = ("number", "reference", "supplier", "effective_date", "state", "moves")
+    related = ("moves",)
+
+    def domain(self, client: TrytonClient, scope: Scope) -> list[Any]:
+        return [("company", "=", scope.company_id), ("state", "in", ["received", "done"])]
+
+    def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
+        moves = client.read(
+            "stock.move",
+            _ids(rows, "moves"),
+            [
+                "origin",
+                "product",
+                "product.rec_name",
+                "quantity",
+                "state",
+                "from_location.type",
+                "last_modified_at",
+            ],
+        )
+        line_ids = [
+            int(line_id)
+            for move in moves
+            if (line_id := mapping.reference_id(move.get("origin"), "purchase.line"))
+        ]
+        purchase_lines = client.read("purchase.line", list(dict.fromkeys(line_ids)), ["purchase"])
+        return _by_id(moves), {line["id"]: line["purchase"] for line in purchase_lines}
+
+    def record_map(self, row: Record, related: Any) -> PulledRecord:
+        moves, purchase_of_line = related
+        shipment_moves = [moves[i] for i in row.get("moves") or [] if i in moves]
+        return mapping.receipt_map(row, moves=shipment_moves, purchase_of_line=purchase_of_line)
+
+
+class DimensionReader(StreamReader):
+    """Analytic accounts: each root is a dimension type, the accounts below it are its values."""
+
+    stream = Stream.DIMENSIONS
+    model = "analytic_account.account"
+    fields = (
+        "name",
+        "code",
+        "type",
+        "state",
+        "active",
+        "parent",
+        "root",
+        "root.code",
+        "root.name",
+        "root.last_modified_at",
+    )
+    related = ("root",)
+
+    def domain(self, client: TrytonClient, scope: Scope) -> list[Any]:
+        return [("company", "=", scope.company_id), ("type", "!=", "root")]
+
+    def record_map(self, row: Record, related: Any) -> PulledRecord:
+        return mapping.dimension_value_map(row)
+
+
+READERS: Mapping[Stream, StreamReader] = {
+    reader.stream: reader
+    for reader in (
+        VendorReader(),
+        PurchaseOrderReader(),
+        AccountReader(),
+        EmployeeReader(),
+        ItemReader(),
+        ReceiptReader(),
+        DimensionReader(),
+    )
+}
