@@ -235,6 +235,23 @@ def purchase_order_map(
 # -- chart of accounts ---------------------------------------------------------------------------
 
 
+_ACCOUNT_TYPE_WORDS = (
+    (("equity", "capital"), AccountType.EQUITY),
+    (("liabilit", "payable"), AccountType.LIABILITY),
+    (("asset", "receivable"), AccountType.ASSET),
+    (("expense", "cost", "loss", "depreciation"), AccountType.EXPENSE),
+    (("revenue", "income", "gain"), AccountType.INCOME),
+)
+
+
+def _name_classify(name: Any) -> AccountType | None:
+    lowered = text(name).lower()
+    for words, account_type in _ACCOUNT_TYPE_WORDS:
+        if any(word in lowered for word in words):
+            return account_type
+    return None
+
+
 def account_type_classify(type_id: int | None, types: Mapping[int, Row]) -> AccountType | None:
     """Classify a Tryton account type by its flags, then by its own and its ancestors' names.
 
@@ -254,23 +271,41 @@ def account_type_classify(type_id: int | None, types: Mapping[int, Row]) -> Acco
             return AccountType.EXPENSE
         if current.get("revenue"):
             return AccountType.INCOME
-        name = text(current.get("name")).lower()
-        for words, account_type in (
-            (("equity", "capital"), AccountType.EQUITY),
-            (("liabilit",), AccountType.LIABILITY),
-            (("asset",), AccountType.ASSET),
-            (("expense", "cost", "loss", "depreciation"), AccountType.EXPENSE),
-            (("revenue", "income", "gain"), AccountType.INCOME),
-        ):
-            if any(word in name for word in words):
-                return account_type
+        found = _name_classify(current.get("name"))
+        if found is not None:
+            return found
         current = types.get(current.get("parent")) if current.get("parent") else None
     if statement == "income":
         return AccountType.EXPENSE
     return None
 
 
+def heading_account_type(
+    row: Row, accounts: Mapping[int, Row], types: Mapping[int, Row]
+) -> AccountType | None:
+    """Classify an account without a type (a heading) by the top heading it sits under ("Assets",
+    "Liabilities"...), else like the first typed account below it (``accounts`` carry ``left``)."""
+    top = row
+    seen = set()
+    while top.get("parent") in accounts and accounts[top["parent"]].get("parent") and top["id"] not in seen:
+        seen.add(top["id"])
+        top = accounts[top["parent"]]
+    found = _name_classify(top.get("name")) if top.get("parent") else None
+    if found is not None:
+        return found
+    left, right = row.get("left") or 0, row.get("right") or 0
+    below = [
+        account
+        for account in accounts.values()
+        if account.get("type") and left < (account.get("left") or 0) < right
+    ]
+    below.sort(key=lambda account: account.get("left") or 0)
+    return account_type_classify(below[0]["type"], types) if below else None
+
+
 def account_map(row: Row, *, account_type: AccountType | None) -> Account:
+    """Tryton's ``closed`` marks accounts nothing may be posted on (headings mostly): not postable.
+    ``active`` is Tryton's own flag (the account's start and end dates)."""
     return Account(
         external_id=str(row["id"]),
         number=text(row.get("code")),
@@ -278,10 +313,11 @@ def account_map(row: Row, *, account_type: AccountType | None) -> Account:
         updated_at=changed_at(row),
         account_type=account_type or AccountType.OTHER,
         parent_external_id=str(row["parent"]) if row.get("parent") else "",
-        active=bool(row.get("active", True)) and not row.get("closed"),
-        # Accounts without a type are the hierarchy's headings: nothing can be posted on them.
+        active=bool(row.get("active", True)),
         postable=bool(row.get("type")) and not row.get("closed"),
-        custom_fields=_frozen({"type": text(nested(row, "type").get("name"))}),
+        custom_fields=_frozen(
+            {"type": text(nested(row, "type").get("name")), "closed": str(bool(row.get("closed")))}
+        ),
     )
 
 

@@ -357,24 +357,21 @@ class AccountReader(StreamReader):
                 ["name", "parent", "statement", "assets", "payable", "receivable", "expense", "revenue"],
             )
         )
-        # A heading account (no type) is classified like the first typed account below it.
-        typed = client.search_read(
+        accounts = client.search_read(
             "account.account",
-            [("company", "=", scope.company_id), ("type", "!=", None)],
-            ["left", "type"],
-            order=[("left", "ASC")],
+            [("company", "=", scope.company_id)],
+            ["name", "parent", "type", "left"],
             context=ALL_RECORDS,
         )
-        return types, typed
+        return types, _by_id(accounts)
 
     def record_map(self, row: Record, related: Any) -> PulledRecord:
-        types, typed = related
-        type_id = row.get("type")
-        if not type_id:
-            left, right = row.get("left") or 0, row.get("right") or 0
-            below = next((account for account in typed if left < (account.get("left") or 0) < right), None)
-            type_id = below["type"] if below else None
-        return mapping.account_map(row, account_type=mapping.account_type_classify(type_id, types))
+        types, accounts = related
+        if row.get("type"):
+            account_type = mapping.account_type_classify(row["type"], types)
+        else:
+            account_type = mapping.heading_account_type(row, accounts, types)
+        return mapping.account_map(row, account_type=account_type)
 
 
 class EmployeeReader(StreamReader):
