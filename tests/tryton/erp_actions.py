@@ -79,3 +79,14 @@ def party_deactivate(client: TrytonClient, party_id: int) -> None:
 def session_end(client: TrytonClient) -> None:
     """Log the client's session out behind its back, as an expiry would."""
     client.call("common.db.logout")
+
+
+def supplier_create(client: TrytonClient, *, name: str, code: str, category_id: int) -> int:
+    """A new party in the supplier category, as a buyer would add one."""
+    return client.create(
+        "party.party", [{"name": name, "code": code, "categories": [("add", [category_id])]}]
+    )[0]
+
+
+def party_delete(client: TrytonClient, party_id: int) -> None:
+    client.delete("party.party", [party_id])

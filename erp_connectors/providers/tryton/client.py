@@ -45,6 +45,7 @@ Domain = Sequence[Any]
 Record = dict[str, Any]
 LANGUAGE = "en"
 USER_ERROR = "user_error"  # RejectedError.code of a Tryton UserError
+NOT_FOUND = "not_found"  # RejectedError.code of HTTP 404 (for a login: no such database)
 TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=30.0, pool=30.0)
 
 
@@ -183,7 +184,9 @@ class _HttpTransport:
             raise RateLimitedError(float(retry_after) if retry_after and retry_after.isdigit() else None)
         if status >= 500 or status == 408:
             raise TransientError(f"{method} {path}: HTTP {status}")
-        raise RejectedError(message or f"{method} {path}: HTTP {status}")
+        raise RejectedError(
+            message or f"{method} {path}: HTTP {status}", code=NOT_FOUND if status == 404 else ""
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -250,6 +253,7 @@ class TrytonClient:
         self.context: dict[str, Any] = {}
         self._authorization = ""
         self._request_id = 0
+        self.login_count = 0
 
     @property
     def uses_rest(self) -> bool:
@@ -261,6 +265,14 @@ class TrytonClient:
         """Open a session (JSON-RPC) or check the key (REST) and load the context. Raises AuthError."""
         if not (self.login_name and self.password) and not self.application_key:
             raise AuthError("Tryton needs a user and password or an application key")
+        try:
+            self._login()
+        except RejectedError as error:
+            if error.code == NOT_FOUND:
+                raise AuthError(f"Tryton has no database {self.database!r}") from None
+            raise
+
+    def _login(self) -> None:
         if self.uses_rest:
             self._authorization = f"bearer {self.application_key}"
             self.context = {}
@@ -277,6 +289,7 @@ class TrytonClient:
             )
         except AuthError:
             raise AuthError(f"Tryton refused the login of user {self.login_name!r}") from None
+        self.login_count += 1
         self.user_id, session_key = result[0], result[1]
         token = base64.b64encode(f"{self.login_name}:{self.user_id}:{session_key}".encode()).decode()
         self._authorization = f"Session {token}"
