@@ -37,6 +37,9 @@ def beat_entry(task: str, seconds: float, **kwargs: object) -> dict[str, object]
     }
 
 
+# Seconds between heartbeats; kept here (not imported from modai.tasks) so Celery loads without Django.
+HEARTBEAT_SECONDS = 10
+
 app.conf.beat_schedule = {
-    "heartbeat": beat_entry("modai.heartbeat", 30),
+    "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
 }

@@ -5,9 +5,10 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
+from modai.celery import HEARTBEAT_SECONDS
 from modai.models import ServiceHeartbeat
 
-HEARTBEAT_SECONDS = 30
+__all__ = ["HEARTBEAT_SECONDS", "heartbeat"]
 
 
 @shared_task(name="modai.heartbeat", ignore_result=True)

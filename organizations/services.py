@@ -150,11 +150,16 @@ def user_invite(
         _entity_roles_set(user=user, entity_roles=entity_roles or {})
         audit_record(action="user.invited", actor=actor, target=user, after=_roles_snapshot(user))
         if send_invitation:
-            transaction.on_commit(lambda: _invitation_send(user_id=user.pk, organization_id=organization_id))
+            from organizations.tasks import user_invitation_send as task
+
+            transaction.on_commit(
+                lambda: task.delay(organization_id=organization_id, user_id=user.pk)  # type: ignore[attr-defined]
+            )
     return user
 
 
-def _invitation_send(*, user_id: int, organization_id: int) -> None:
+def user_invitation_send(*, user_id: int, organization_id: int) -> None:
+    """Email a new user a one-time link to set their password."""
     from django.conf import settings
 
     user = User.objects.get(pk=user_id)
