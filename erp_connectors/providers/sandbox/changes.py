@@ -119,7 +119,9 @@ def receipt_add(
     return receipt
 
 
-def random_changes(store: Store, notify: Notify, company_id: str, *, count: int, seed: int) -> list[dict[str, str]]:
+def random_changes(
+    store: Store, notify: Notify, company_id: str, *, count: int, seed: int
+) -> list[dict[str, str]]:
     """Make ``count`` plausible changes chosen by ``seed``; return what was changed."""
     rng = random.Random(f"sandbox-changes:{seed}")
     done: list[dict[str, str]] = []
@@ -199,7 +201,9 @@ def _document_validate(store: Store, company_id: str, kind: str, payload: dict[s
         if account_id:
             account = store.record_get(company_id, "accounts", account_id)
             if account is None:
-                raise ChangeError(422, "account_unknown", f"Line {position}: account {account_id} does not exist")
+                raise ChangeError(
+                    422, "account_unknown", f"Line {position}: account {account_id} does not exist"
+                )
             if not account.get("active", True) or not account.get("postable", True):
                 raise ChangeError(
                     422, "account_inactive", f"Line {position}: account {account['number']} is not postable"
@@ -213,11 +217,15 @@ def _document_validate(store: Store, company_id: str, kind: str, payload: dict[s
             value = store.record_get(company_id, "dimensions", value_id)
             if value is None or value.get("type") != type_code or not value.get("active", True):
                 raise ChangeError(
-                    422, "dimension_unknown", f"Line {position}: {type_code} value {value_id} is unknown or inactive"
+                    422,
+                    "dimension_unknown",
+                    f"Line {position}: {type_code} value {value_id} is unknown or inactive",
                 )
     tax = _decimal(payload.get("tax", "0"), "tax")
     if _decimal(payload["total"], "total") != subtotal + tax:
-        raise ChangeError(422, "totals_mismatch", f"Total {payload['total']} is not lines {subtotal} plus tax {tax}")
+        raise ChangeError(
+            422, "totals_mismatch", f"Total {payload['total']} is not lines {subtotal} plus tax {tax}"
+        )
 
 
 def document_create(
@@ -231,7 +239,9 @@ def document_create(
             if existing is not None:
                 if existing[0] != request_hash:
                     raise ChangeError(
-                        409, "idempotency_key_reused", "Idempotency-Key was already used for a different request"
+                        409,
+                        "idempotency_key_reused",
+                        "Idempotency-Key was already used for a different request",
                     )
                 return existing[1], True
         _document_validate(store, company_id, kind, payload, knobs)
@@ -241,7 +251,9 @@ def document_create(
             try:
                 content = base64.b64decode(attachment["content_base64"], validate=True)
             except (KeyError, TypeError, binascii.Error):
-                raise ChangeError(400, "invalid_request", "attachment content_base64 is not valid base64") from None
+                raise ChangeError(
+                    400, "invalid_request", "attachment content_base64 is not valid base64"
+                ) from None
         number = store.company_document_number_next(company_id)
         prefix, number_prefix = ("BILL", "AP") if kind == "bill" else ("VC", "CN")
         total = _decimal(payload["total"], "total")
@@ -268,10 +280,17 @@ def document_create(
         }
         if attachment:
             digest = store.attachment_save(
-                company_id, document["id"], attachment.get("filename", "document.pdf"),
-                attachment.get("content_type", "application/pdf"), content,
+                company_id,
+                document["id"],
+                attachment.get("filename", "document.pdf"),
+                attachment.get("content_type", "application/pdf"),
+                content,
             )
-            document["attachment"] = {"filename": attachment.get("filename", ""), "sha256": digest, "size": len(content)}
+            document["attachment"] = {
+                "filename": attachment.get("filename", ""),
+                "sha256": digest,
+                "size": len(content),
+            }
         store.document_save(company_id, document, idempotency_key=idempotency_key, request_hash=request_hash)
     return document, False
 

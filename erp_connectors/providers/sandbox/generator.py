@@ -203,7 +203,9 @@ def _accounts(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> Ite
             }
         )
     for index in range(scale.deleted_count("accounts")):
-        yield gen.row({"id": f"A-X{index:04d}", "number": f"X{index:04d}", "name": "Retired account"}, deleted=True)
+        yield gen.row(
+            {"id": f"A-X{index:04d}", "number": f"X{index:04d}", "name": "Retired account"}, deleted=True
+        )
 
 
 def _dimensions(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> Iterator[RecordRow]:
@@ -285,7 +287,9 @@ def _items(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> Iterat
             }
         )
     for index in range(scale.deleted_count("items")):
-        yield gen.row({"id": f"I-X{index:05d}", "code": f"ITM-X{index:05d}", "name": "Discontinued"}, deleted=True)
+        yield gen.row(
+            {"id": f"I-X{index:05d}", "code": f"ITM-X{index:05d}", "name": "Discontinued"}, deleted=True
+        )
 
 
 def _vendors(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> Iterator[RecordRow]:
@@ -332,7 +336,9 @@ def _vendors(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> Iter
             }
         )
     for index in range(scale.deleted_count("vendors")):
-        yield gen.row({"id": f"V-X{index:05d}", "code": f"SUPX{index:05d}", "name": "Merged vendor"}, deleted=True)
+        yield gen.row(
+            {"id": f"V-X{index:05d}", "code": f"SUPX{index:05d}", "name": "Merged vendor"}, deleted=True
+        )
 
 
 def _purchase_orders(

@@ -203,7 +203,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
             found = [row for row in store.record_get_many(company.id, stream, ids) if not row.deleted]
             found_ids = {row.id for row in found}
             missing = json.dumps([value for value in ids if value not in found_ids]).encode()
-            body = b'{"data":[' + b",".join(row.data.encode() for row in found) + b'],"missing":' + missing + b"}"
+            body = (
+                b'{"data":['
+                + b",".join(row.data.encode() for row in found)
+                + b'],"missing":'
+                + missing
+                + b"}"
+            )
             self._send(200, body)
             return
         limit = max(1, min(int(self.query.get("limit", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE))
@@ -231,8 +237,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 items.append(row.data.encode())
         next_token = None
         if len(rows) == limit:
-            next_token = token if plan.knobs.repeat_page_token and token else _token_encode(rows[-1].changed_at, rows[-1].id)
-        body = b'{"data":[' + b",".join(items) + b'],"next_page_token":' + json.dumps(next_token).encode() + b"}"
+            next_token = (
+                token
+                if plan.knobs.repeat_page_token and token
+                else _token_encode(rows[-1].changed_at, rows[-1].id)
+            )
+        body = (
+            b'{"data":[' + b",".join(items) + b'],"next_page_token":' + json.dumps(next_token).encode() + b"}"
+        )
         self._send(200, body)
 
     def api_record_ids(self, stream: str) -> None:
@@ -292,7 +304,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def api_webhook_set(self) -> None:
         company, _ = self._api("webhook")
         payload = self._body()
-        self.server.store.company_webhook_set(company.id, str(payload.get("url", "")), str(payload.get("secret", "")))
+        self.server.store.company_webhook_set(
+            company.id, str(payload.get("url", "")), str(payload.get("secret", ""))
+        )
         self._json(200, {"url": payload.get("url", "")})
 
     # Admin -----------------------------------------------------------------------------------------
@@ -312,12 +326,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
             seed=int(payload.get("seed", 1)),
             api_key=str(payload.get("api_key", "")),
         )
-        self._json(201, {"id": company_id, "api_key": api_key, "name": payload.get("name", "Sandbox company")})
+        self._json(
+            201, {"id": company_id, "api_key": api_key, "name": payload.get("name", "Sandbox company")}
+        )
 
     def admin_company_list(self) -> None:
         self._admin()
         companies = self.server.store.company_list()
-        self._json(200, {"data": [{"id": item.id, "name": item.name, "scale": item.scale} for item in companies]})
+        self._json(
+            200, {"data": [{"id": item.id, "name": item.name, "scale": item.scale} for item in companies]}
+        )
 
     def admin_knobs(self, company_id: str) -> None:
         company = self._admin_company(company_id)
@@ -331,7 +349,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def admin_webhook(self, company_id: str) -> None:
         company = self._admin_company(company_id)
         payload = self._body()
-        self.server.store.company_webhook_set(company.id, str(payload.get("url", "")), str(payload.get("secret", "")))
+        self.server.store.company_webhook_set(
+            company.id, str(payload.get("url", "")), str(payload.get("secret", ""))
+        )
         self._json(200, {"url": payload.get("url", "")})
 
     def admin_counts(self, company_id: str) -> None:
@@ -349,7 +369,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def admin_record_ids(self, company_id: str, stream: str) -> None:
         company = self._admin_company(company_id)
         active_only = self.query.get("active") == "true"
-        self._json(200, {"data": self.server.store.record_ids_sample(company.id, stream, active_only=active_only)})
+        self._json(
+            200, {"data": self.server.store.record_ids_sample(company.id, stream, active_only=active_only)}
+        )
 
     def admin_record_get(self, company_id: str, stream: str, record_id: str) -> None:
         company = self._admin_company(company_id)
@@ -364,7 +386,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if action == "update":
             record = changes.record_update(store, notify, company.id, stream, record_id, self._body())
         elif action in ("deactivate", "reactivate"):
-            record = changes.record_active_set(store, notify, company.id, stream, record_id, action == "reactivate")
+            record = changes.record_active_set(
+                store, notify, company.id, stream, record_id, action == "reactivate"
+            )
         elif action == "delete":
             changes.record_delete(store, notify, company.id, stream, record_id)
             record = {"id": record_id, "deleted": True}
@@ -378,8 +402,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         company = self._admin_company(company_id)
         payload = self._body()
         receipt = changes.receipt_add(
-            self.server.store, self.server.webhooks.notify, company.id,
-            str(payload.get("purchase_order_id", "")), payload.get("lines"),
+            self.server.store,
+            self.server.webhooks.notify,
+            company.id,
+            str(payload.get("purchase_order_id", "")),
+            payload.get("lines"),
         )
         self._json(201, receipt)
 
@@ -387,8 +414,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         company = self._admin_company(company_id)
         payload = self._body()
         done = changes.random_changes(
-            self.server.store, self.server.webhooks.notify, company.id,
-            count=int(payload.get("count", 10)), seed=int(payload.get("seed", 1)),
+            self.server.store,
+            self.server.webhooks.notify,
+            company.id,
+            count=int(payload.get("count", 10)),
+            seed=int(payload.get("seed", 1)),
         )
         self._json(200, {"data": done})
 
@@ -423,7 +453,11 @@ ROUTES: list[Route] = [
     ("POST", re.compile(rf"/admin/companies/{SEGMENT}/receipts"), SandboxHandler.admin_receipt_add),
     ("POST", re.compile(rf"/admin/companies/{SEGMENT}/changes/random"), SandboxHandler.admin_random_changes),
     ("GET", re.compile(rf"/admin/companies/{SEGMENT}/records/{SEGMENT}"), SandboxHandler.admin_record_ids),
-    ("GET", re.compile(rf"/admin/companies/{SEGMENT}/records/{SEGMENT}/{SEGMENT}"), SandboxHandler.admin_record_get),
+    (
+        "GET",
+        re.compile(rf"/admin/companies/{SEGMENT}/records/{SEGMENT}/{SEGMENT}"),
+        SandboxHandler.admin_record_get,
+    ),
     (
         "POST",
         re.compile(rf"/admin/companies/{SEGMENT}/records/{SEGMENT}/{SEGMENT}/{SEGMENT}"),

@@ -177,7 +177,8 @@ class Store:
         row = (
             self._connection()
             .execute(
-                f"SELECT {self._COMPANY_COLUMNS} FROM companies WHERE api_key_hash = ?", (api_key_hash(api_key),)
+                f"SELECT {self._COMPANY_COLUMNS} FROM companies WHERE api_key_hash = ?",
+                (api_key_hash(api_key),),
             )
             .fetchone()
         )
@@ -260,7 +261,9 @@ class Store:
             return None
         return json.loads(found[0].data)
 
-    def record_id_page(self, company_id: str, stream: str, *, after: str, limit: int) -> list[tuple[str, int]]:
+    def record_id_page(
+        self, company_id: str, stream: str, *, after: str, limit: int
+    ) -> list[tuple[str, int]]:
         rows = self._connection().execute(
             "SELECT id, changed_at FROM records WHERE company_id = ? AND stream = ? AND deleted = 0 AND id > ? "
             "ORDER BY id LIMIT ?",
@@ -276,7 +279,9 @@ class Store:
         )
         return [row[0] for row in rows]
 
-    def record_save(self, company_id: str, stream: str, record: dict[str, Any], *, deleted: bool = False) -> int:
+    def record_save(
+        self, company_id: str, stream: str, record: dict[str, Any], *, deleted: bool = False
+    ) -> int:
         """Insert or replace one record with a fresh change time; return that time."""
         with self.write_lock:
             changed_at = self.stamp_next()
