@@ -22,7 +22,7 @@ from erp_connectors.providers.sandbox.timestamps import microseconds_to_text
 ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)
 ORIGIN_MICROSECONDS = int(ORIGIN.timestamp()) * 1_000_000
 YEAR_MICROSECONDS = 365 * 24 * 3600 * 1_000_000
-INACTIVE_SHARE = 0.03
+INACTIVE_EVERY = 33
 
 DIMENSION_TYPES = (
     ("department", "Department"),
@@ -130,8 +130,10 @@ class _StreamGenerator:
             data=json.dumps(record, separators=(",", ":")),
         )
 
-    def is_inactive(self) -> bool:
-        return self.rng.random() < INACTIVE_SHARE
+    @staticmethod
+    def is_inactive(index: int) -> bool:
+        """Every 33rd record (about 3%) is inactive; by position, so counts follow from the scale."""
+        return index % INACTIVE_EVERY == INACTIVE_EVERY // 2
 
 
 class _Catalog:
@@ -187,7 +189,7 @@ def _accounts(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> Ite
         group_id, account_type, prefix = groups[leaf_index % len(groups)]
         number = f"{prefix[:3]}{leaf_index // len(groups) + 1:02d}"
         words = names.ACCOUNT_WORDS[account_type]
-        active = not gen.is_inactive()
+        active = not gen.is_inactive(leaf_index)
         account_id = f"A-{number}"
         if account_type == "expense" and active:
             catalog.expense_account_ids.append(account_id)
@@ -221,7 +223,7 @@ def _dimensions(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> I
             name = words[index % len(words)]
             if index >= len(words):
                 name = f"{name} {index // len(words) + 1}"
-            active = index < root_count or not gen.is_inactive()
+            active = index < root_count or not gen.is_inactive(index)
             if active:
                 ids.append(value_id)
                 codes.append(code)
@@ -256,7 +258,7 @@ def _employees(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> It
                 "email": f"{first.lower()}.{last.lower()}{index + 1}@sandbox-erp.example".replace(" ", ""),
                 "manager_id": manager,
                 "department": rng.choice(catalog.department_names) if catalog.department_names else "",
-                "active": index == 0 or not gen.is_inactive(),
+                "active": index == 0 or not gen.is_inactive(index),
             }
         )
     for index in range(scale.deleted_count("employees")):
@@ -271,7 +273,7 @@ def _items(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> Iterat
         price = round(rng.uniform(0.5, 2500), 2)
         account = rng.choice(catalog.expense_account_ids)
         item_id = f"I-{index + 1:06d}"
-        active = not gen.is_inactive()
+        active = not gen.is_inactive(index)
         if active:
             catalog.item_prices.append((item_id, name, price, account))
         yield gen.row(
@@ -303,7 +305,7 @@ def _vendors(scale: ScaleSpec, gen: _StreamGenerator, catalog: _Catalog) -> Iter
         first = rng.choice(names.FIRST_NAMES)
         domain = "".join(character for character in last.lower() if character.isalpha()) + f"{index + 1}"
         vendor_id = f"V-{index + 1:06d}"
-        active = not gen.is_inactive()
+        active = not gen.is_inactive(index)
         if active:
             catalog.vendor_ids.append(vendor_id)
             catalog.vendor_currencies.append(profile.currency)
