@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,26 +94,24 @@ class SandboxHarness:
         line = good.lines[0]
         return [
             (
-                Bill(**{**_fields(good), "vendor_external_id": inactive_vendor.external_id}),
+                replace(good, vendor_external_id=inactive_vendor.external_id),
                 f"Vendor {inactive_vendor.external_id} ({inactive_vendor.name}) is inactive",
             ),
-            (Bill(**{**_fields(good), "vendor_external_id": "V-999999"}), "Vendor V-999999 does not exist"),
+            (replace(good, vendor_external_id="V-999999"), "Vendor V-999999 does not exist"),
             (
-                Bill(**{**_fields(good), "invoice_date": date(2000, 6, 30)}),
+                replace(good, invoice_date=date(2000, 6, 30)),
                 f"Posting period of 2000-06-30 is closed (books closed before {CLOSED_BEFORE})",
             ),
             (
-                Bill(
-                    **{**_fields(good), "lines": (_line_with(line, account_external_id=heading.external_id),)}
-                ),
+                replace(good, lines=(replace(line, account_external_id=heading.external_id),)),
                 f"Line 1: account {heading.number} is not postable",
             ),
             (
-                Bill(**{**_fields(good), "purchase_order_external_id": closed_order.external_id}),
+                replace(good, purchase_order_external_id=closed_order.external_id),
                 f"Purchase order {closed_order.number} is closed",
             ),
             (
-                Bill(**{**_fields(good), "lines": (_line_with(line, dimensions={"department": "D-NOPE"}),)}),
+                replace(good, lines=(replace(line, dimensions={"department": "D-NOPE"}),)),
                 "Line 1: department value D-NOPE is unknown or inactive",
             ),
         ]
@@ -126,17 +124,3 @@ class SandboxHarness:
                 yield deliveries
             finally:
                 self.sandbox.webhook_register(self.company.id, "", "")
-
-
-def _fields(bill: Bill) -> dict:
-    return {name: getattr(bill, name) for name in Bill.__dataclass_fields__}
-
-
-def _line_with(line, **changes):
-    from dataclasses import replace
-
-    return replace(line, **changes)
-
-
-def notice_body(stream: str, ids: list[str]) -> bytes:
-    return json.dumps({"stream": stream, "ids": ids, "occurred_at": "2025-01-01T00:00:00.000000Z"}).encode()

@@ -177,7 +177,8 @@ def _document_validate(store: Store, company_id: str, kind: str, payload: dict[s
         raise ChangeError(
             422,
             "period_closed",
-            f"Posting period of {document_date.isoformat()} is closed (books closed before {knobs.closed_before})",
+            f"Posting period of {document_date.isoformat()} is closed "
+            f"(books closed before {knobs.closed_before})",
         )
     vendor_id = payload["vendor_id"]
     vendor = store.record_get(company_id, "vendors", vendor_id)

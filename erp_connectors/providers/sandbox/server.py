@@ -90,7 +90,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: SandboxServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.address_string(), *args)
 
     # Plumbing --------------------------------------------------------------------------------------

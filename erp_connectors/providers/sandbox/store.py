@@ -265,8 +265,8 @@ class Store:
         self, company_id: str, stream: str, *, after: str, limit: int
     ) -> list[tuple[str, int]]:
         rows = self._connection().execute(
-            "SELECT id, changed_at FROM records WHERE company_id = ? AND stream = ? AND deleted = 0 AND id > ? "
-            "ORDER BY id LIMIT ?",
+            "SELECT id, changed_at FROM records WHERE company_id = ? AND stream = ? AND deleted = 0 "
+            "AND id > ? ORDER BY id LIMIT ?",
             (company_id, stream, after, limit),
         )
         return [(row[0], row[1]) for row in rows]
@@ -274,7 +274,8 @@ class Store:
     def record_ids_sample(self, company_id: str, stream: str, *, active_only: bool) -> list[str]:
         condition = " AND active = 1" if active_only else ""
         rows = self._connection().execute(
-            f"SELECT id FROM records WHERE company_id = ? AND stream = ? AND deleted = 0{condition} ORDER BY id",
+            f"SELECT id FROM records WHERE company_id = ? AND stream = ? AND deleted = 0{condition} "
+            "ORDER BY id",
             (company_id, stream),
         )
         return [row[0] for row in rows]
@@ -349,7 +350,8 @@ class Store:
             document["updated_at"] = microseconds_to_text(changed_at)
             self._connection().execute(
                 "INSERT INTO documents (company_id, id, kind, reference, idempotency_key, request_hash, "
-                "changed_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (company_id, id) DO UPDATE SET "
+                "changed_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (company_id, id) DO UPDATE SET "
                 "changed_at = excluded.changed_at, data = excluded.data",
                 (
                     company_id,
