@@ -19,9 +19,9 @@ def sandbox() -> SandboxProcess:
 
 @pytest.fixture
 def company(sandbox: SandboxProcess) -> SandboxCompany:
-    """A fresh small company of its own for one test."""
+    """A fresh small company of its own for one test (same seed: the same data whatever the order)."""
     number = next(_company_numbers)
-    return sandbox.company_create(f"Test company {number}", scale="small", seed=number)
+    return sandbox.company_create(f"Test company {number}", scale="small", seed=1)
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 Credentials: ``base_url``, ``api_key`` and, for webhooks, ``webhook_secret``. Settings (all optional):
 ``page_size`` (default 500), ``connect_timeout`` and ``read_timeout`` (seconds), ``max_attempts``,
-``retry_base_delay``, ``max_total_wait``, ``webhook_tolerance_seconds`` (default 300).
+``retry_base_delay``, ``max_total_wait``, ``webhook_tolerance_seconds`` (default 300), and
+``requests_per_second`` / ``concurrency`` to override the declared rate limit (the Sandbox has no real
+budget; benchmarks and throttling tests set their own). The first connector of a ``limiter_key`` in a
+process fixes that key's limits.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ class SandboxConnector(Connector):
         webhooks=True,
         attachments=True,
         idempotency_keys=True,
-        rate_limit=RateLimit(requests_per_second=50.0, concurrency=4),
+        rate_limit=RateLimit(requests_per_second=100.0, concurrency=8),
     )
 
     def __init__(self, **kwargs: Any) -> None:
@@ -74,7 +77,12 @@ class SandboxConnector(Connector):
             base_url=self.credentials.get("base_url", "").rstrip("/"),
             stats=self.stats,
             limiter_key=self.limiter_key,
-            rate_limit=self.capabilities.rate_limit,
+            rate_limit=RateLimit(
+                requests_per_second=float(
+                    settings.get("requests_per_second", self.capabilities.rate_limit.requests_per_second)
+                ),
+                concurrency=int(settings.get("concurrency", self.capabilities.rate_limit.concurrency)),
+            ),
             headers={"Authorization": f"Bearer {self.credentials.get('api_key', '')}"},
             secrets=[self.credentials.get("api_key", ""), self.credentials.get("webhook_secret", "")],
             timeouts=Timeouts(

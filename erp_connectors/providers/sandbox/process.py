@@ -61,7 +61,7 @@ class SandboxCompany:
         return SandboxConnector(
             credentials=self.credentials(webhook_secret=webhook_secret),
             settings=settings,
-            limiter_key=f"sandbox:{self.base_url}:{self.id}:{secrets.token_hex(4)}",
+            limiter_key=f"sandbox:{self.base_url}/{self.id}",
         )
 
     def __repr__(self) -> str:
