@@ -18,7 +18,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from erp_connectors.providers.sandbox.process import sandbox_running  # noqa: E402
+from erp_connectors.providers.sandbox.process import sandbox_running
 
 STREAMS = ("vendors", "purchase_orders", "accounts", "employees", "items", "receipts", "dimensions")
 
