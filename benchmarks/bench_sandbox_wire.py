@@ -72,9 +72,8 @@ def main() -> None:
                     f"{records / seconds:>12.0f}"
                 )
         total_seconds = time.monotonic() - total_started
-        print(
-            f"{'total':<16}{total_records:>10}{'':>8}{'':>8}{total_seconds:>10.2f}{total_records / total_seconds:>12.0f}"
-        )
+        rate = total_records / total_seconds
+        print(f"{'total':<16}{total_records:>10}{'':>16}{total_seconds:>10.2f}{rate:>12.0f}")
 
 
 if __name__ == "__main__":
