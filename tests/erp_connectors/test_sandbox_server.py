@@ -93,6 +93,30 @@ def test_random_changes_follow_the_seed(sandbox):
     }
 
 
+def test_random_changes_pay_open_bills_over_time(sandbox, company):
+    connector = company.connector_build()
+    posted = [
+        connector.create_bill(
+            contract.bill_build_from_pulled(connector, reference=f"r{i}"), idempotency_key=f"r{i}"
+        )
+        for i in range(4)
+    ]
+    watermark = list(connector.pull_payments(None))[-1].watermark
+    changes = sandbox.changes_random(company.id, count=30, seed=8)
+    paid = {change["id"] for change in changes if change["change"] == "pay"}
+    assert paid and paid <= {document.external_id for document in posted}
+    statuses = {
+        status.document_external_id: status
+        for page in connector.pull_payments(watermark)
+        for status in page.statuses
+    }
+    assert paid <= set(statuses)
+    assert all(
+        statuses[document_id].state in (PaymentState.PAID, PaymentState.PARTIALLY_PAID)
+        for document_id in paid
+    )
+
+
 def test_two_companies_see_only_their_own_documents(sandbox, company):
     other = sandbox.company_create("Other organization", seed=77)
     mine, theirs = company.connector_build(), other.connector_build()

@@ -122,13 +122,27 @@ def receipt_add(
 def random_changes(
     store: Store, notify: Notify, company_id: str, *, count: int, seed: int
 ) -> list[dict[str, str]]:
-    """Make ``count`` plausible changes chosen by ``seed``; return what was changed."""
+    """Make ``count`` plausible changes chosen by ``seed``; return what was changed.
+
+    Master-data edits (rename, deactivate, reactivate, item price, PO close, delete) and, once bills
+    exist, payments of open bills (``stream`` "payments").
+    """
     rng = random.Random(f"sandbox-changes:{seed}")
     done: list[dict[str, str]] = []
     kinds = ("rename", "rename", "deactivate", "reactivate", "price", "close", "delete")
     streams = {"rename": "vendors", "deactivate": "vendors", "reactivate": "vendors", "price": "items"}
     for _ in range(count):
         kind = rng.choice(kinds)
+        open_bills = store.document_ids_open(company_id, "bill")
+        if open_bills and rng.random() < 0.25:
+            # Payments happen over time: a quarter of the changes pay an open bill, half of them in part.
+            bill_id = rng.choice(open_bills)
+            document = store.document_get(company_id, bill_id) or {}
+            outstanding = Decimal(document["total"]) - Decimal(document["amount_paid"])
+            amount = (outstanding / 2).quantize(CENT) if rng.random() < 0.5 and outstanding > CENT else None
+            document_settle(store, company_id, bill_id, amount=amount)
+            done.append({"stream": "payments", "id": bill_id, "change": "pay"})
+            continue
         stream = streams.get(kind, "purchase_orders" if kind == "close" else "vendors")
         candidates = store.record_ids_sample(company_id, stream, active_only=kind != "reactivate")
         if not candidates:

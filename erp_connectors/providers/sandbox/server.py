@@ -147,6 +147,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except ValueError as error:
+            self._error(400, "invalid_request", str(error)[:200])
+        except Exception:
+            logger.exception("unexpected error on %s %s", method, parts.path)
+            self._error(500, "internal_error", "unexpected server error")
 
     # Guards ----------------------------------------------------------------------------------------
 

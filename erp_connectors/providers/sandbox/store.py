@@ -385,6 +385,15 @@ class Store:
         )
         return [StoredRecord(row[0], row[1], False, row[3]) for row in rows]
 
+    def document_ids_open(self, company_id: str, kind: str) -> list[str]:
+        """Ids of documents of ``kind`` still waiting for payment (or application)."""
+        rows = self._connection().execute(
+            "SELECT id FROM documents WHERE company_id = ? AND kind = ? "
+            "AND json_extract(data, '$.state') IN ('unpaid', 'partially_paid') ORDER BY id",
+            (company_id, kind),
+        )
+        return [row[0] for row in rows]
+
     def attachment_save(
         self, company_id: str, document_id: str, filename: str, content_type: str, content: bytes
     ) -> str:
