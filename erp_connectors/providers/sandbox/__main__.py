@@ -65,7 +65,7 @@ def command_serve(arguments: argparse.Namespace) -> None:
         _company_default(store, arguments)
     admin_token = arguments.admin_token or os.environ.get("SANDBOX_ADMIN_TOKEN") or secrets.token_urlsafe(16)
     server = SandboxServer((arguments.host, arguments.port), store, admin_token)
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     if arguments.parent_pid:
         threading.Thread(target=_parent_watch, args=(server, arguments.parent_pid), daemon=True).start()

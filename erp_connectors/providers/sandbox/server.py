@@ -351,7 +351,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self.server.knobs_set(company.id, Knobs.from_json(self._body()))
             except KnobError as error:
                 raise ChangeError(400, "invalid_knobs", str(error)) from None
-        self._json(200, self.server.fault_plan(self.server.store.company_get(company.id)).knobs.to_json())
+        self._json(200, self.server.fault_plan(company).knobs.to_json())
 
     def admin_webhook(self, company_id: str) -> None:
         company = self._admin_company(company_id)
