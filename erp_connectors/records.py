@@ -19,6 +19,11 @@ from types import MappingProxyType
 EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
+def _empty_mapping() -> Mapping[str, str]:
+    # A mappingproxy is unhashable on Python 3.11, so dataclasses refuse it as a plain default.
+    return EMPTY
+
+
 class Stream(enum.StrEnum):
     """The seven data types pulled from an ERP."""
 
@@ -84,7 +89,7 @@ class Vendor:
     currency: str = ""
     address: Address = field(default_factory=Address)
     default_account_external_id: str = ""
-    custom_fields: Mapping[str, str] = EMPTY
+    custom_fields: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +105,8 @@ class PurchaseOrderLine:
     item_external_id: str = ""
     account_external_id: str = ""
     # dimension type code -> dimension value external id
-    dimensions: Mapping[str, str] = EMPTY
+    dimensions: Mapping[str, str] = field(default_factory=_empty_mapping)
+    custom_fields: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +120,7 @@ class PurchaseOrder:
     order_date: date | None = None
     total: Decimal = Decimal("0")
     lines: tuple[PurchaseOrderLine, ...] = ()
-    custom_fields: Mapping[str, str] = EMPTY
+    custom_fields: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +133,7 @@ class Account:
     parent_external_id: str = ""
     active: bool = True
     postable: bool = True  # False for summary/heading accounts of the hierarchy
-    custom_fields: Mapping[str, str] = EMPTY
+    custom_fields: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +145,7 @@ class Employee:
     manager_external_id: str = ""
     department: str = ""
     active: bool = True
-    custom_fields: Mapping[str, str] = EMPTY
+    custom_fields: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +159,7 @@ class Item:
     unit_of_measure: str = ""
     expense_account_external_id: str = ""
     active: bool = True
-    custom_fields: Mapping[str, str] = EMPTY
+    custom_fields: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +180,7 @@ class Receipt:
     vendor_external_id: str = ""
     receipt_date: date | None = None
     lines: tuple[ReceiptLine, ...] = ()
-    custom_fields: Mapping[str, str] = EMPTY
+    custom_fields: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +195,7 @@ class DimensionValue:
     updated_at: datetime
     parent_external_id: str = ""
     active: bool = True
-    custom_fields: Mapping[str, str] = EMPTY
+    custom_fields: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 PulledRecord = Vendor | PurchaseOrder | Account | Employee | Item | Receipt | DimensionValue
@@ -245,7 +251,9 @@ class PayableLine:
     purchase_order_line_external_id: str = ""
     receipt_line_external_id: str = ""
     tax_amount: Decimal = Decimal("0")
-    dimensions: Mapping[str, str] = EMPTY  # dimension type code -> value external id
+    dimensions: Mapping[str, str] = field(
+        default_factory=_empty_mapping
+    )  # dimension type code -> value external id
 
 
 @dataclass(frozen=True, slots=True)
