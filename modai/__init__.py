@@ -1,0 +1,3 @@
+from modai.celery import app as celery_app
+
+__all__ = ["celery_app"]

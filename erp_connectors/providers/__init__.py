@@ -1,3 +1,4 @@
 """One package per ERP; importing this package registers every built-in provider."""
 
-from erp_connectors.providers import tryton  # noqa: F401
+from erp_connectors.providers import sandbox  # noqa: F401 - registers the provider
+from erp_connectors.providers import tryton  # noqa: F401 - registers the provider

@@ -1,0 +1,45 @@
+"""The Celery app and the beat schedule.
+
+Every beat entry expires before its next run, so a backlog never piles up duplicate runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modai.settings")
+
+app = Celery("modai")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    result_serializer="json",
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+)
+app.autodiscover_tasks()
+
+
+def beat_entry(task: str, seconds: float, **kwargs: object) -> dict[str, object]:
+    """A beat schedule entry that expires before its next run."""
+    return {
+        "task": task,
+        "schedule": seconds,
+        "kwargs": kwargs,
+        "options": {"expires": max(seconds * 0.9, 1)},
+    }
+
+
+# Seconds between heartbeats; kept here (not imported from modai.tasks) so Celery loads without Django.
+HEARTBEAT_SECONDS = 10
+
+app.conf.beat_schedule = {
+    "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
+}

@@ -1,0 +1,76 @@
+"""`make run`'s product start: migrate, seed the demo, then web + worker + beat on the embedded default."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(settings.IS_POSTGRESQL, reason="proves the embedded default (SQLite, file broker)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_product_starts_serves_and_runs_background_work(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+    env |= {"MODAI_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "modai.settings"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True, timeout=120)
+    seeded = subprocess.run(
+        [*manage, "seed_demo"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert (
+        "admin@demo.modai.local" in seeded.stdout and "Password for every demo user: demo-" in seeded.stdout
+    )
+    port = free_port()
+    product = subprocess.Popen(
+        [*manage, "run_product", "--port", str(port)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        login_status = None
+        while time.monotonic() < deadline and login_status != 200:
+            try:
+                login_status = httpx.get(f"http://127.0.0.1:{port}/login/", timeout=2).status_code
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert login_status == 200
+        # Beat sends the heartbeat, the worker records it: broker, worker and beat all run.
+        heartbeat = None
+        while time.monotonic() < deadline and heartbeat is None:
+            with sqlite3.connect(tmp_path / "modai.sqlite3", timeout=10) as database:
+                heartbeat = database.execute("SELECT name FROM modai_serviceheartbeat").fetchone()
+            time.sleep(0.5)
+        assert heartbeat == ("worker",)
+    finally:
+        os.killpg(product.pid, signal.SIGTERM)
+        output = product.communicate(timeout=30)[0].decode()
+    assert product.returncode == 0, output
+    assert "[web]" in output and "[worker]" in output and "[beat]" in output
