@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from erp_connectors.base import RateLimit
 from erp_connectors.providers.tryton.client import TrytonClient
 from erp_connectors.providers.tryton.connector import TrytonConnector
 from erp_connectors.records import Page, Stream
@@ -41,15 +42,23 @@ def tryton_server() -> Iterator[TrytonServer]:
         server.stop()
 
 
+def admin_client_build(server: TrytonServer) -> TrytonClient:
+    """A client logged in as Tryton's administrator; not rate limited (it plays the people in Tryton)."""
+    credentials = {
+        "server_url": server.url,
+        "database": server.database,
+        "username": server.admin_login,
+        "password": server.admin_password,
+    }
+    return TrytonClient.build(
+        credentials, limiter_key=f"tryton-admin-{server.url}", rate_limit=RateLimit(requests_per_second=0)
+    )
+
+
 @pytest.fixture(scope="session")
 def tryton_seed(tryton_server: TrytonServer) -> TrytonSeed:
     started = time.perf_counter()
-    client = TrytonClient(
-        server_url=tryton_server.url,
-        database=tryton_server.database,
-        login=tryton_server.admin_login,
-        password=tryton_server.admin_password,
-    )
+    client = admin_client_build(tryton_server)
     try:
         seed = database_seed(client)
     finally:
@@ -60,12 +69,7 @@ def tryton_seed(tryton_server: TrytonServer) -> TrytonSeed:
 
 @pytest.fixture(scope="session")
 def tryton_admin(tryton_server: TrytonServer, tryton_seed: TrytonSeed) -> Iterator[TrytonClient]:
-    client = TrytonClient(
-        server_url=tryton_server.url,
-        database=tryton_server.database,
-        login=tryton_server.admin_login,
-        password=tryton_server.admin_password,
-    )
+    client = admin_client_build(tryton_server)
     client.login()
     try:
         yield client

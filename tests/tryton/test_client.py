@@ -10,6 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from erp_connectors.base import RateLimit
 from erp_connectors.errors import (
     AuthError,
     PermissionDeniedError,
@@ -35,9 +36,13 @@ def client_with(answers: list[httpx.Response | Exception], **credentials: str) -
             raise answer
         return answer
 
-    options = credentials or {"login": "ap", "password": "secret"}
-    client = TrytonClient(
-        server_url="http://tryton.test", database="db", transport=httpx.MockTransport(handler), **options
+    options = credentials or {"username": "ap", "password": "secret"}
+    client = TrytonClient.build(
+        {"server_url": "http://tryton.test", "database": "db", **options},
+        {"max_attempts": 1},
+        limiter_key="tryton-client-tests",
+        rate_limit=RateLimit(requests_per_second=0),
+        transport=httpx.MockTransport(handler),
     )
     return client, received
 
@@ -196,7 +201,7 @@ def test_a_refused_application_key_is_an_auth_error():
 
 
 def test_without_credentials_the_login_is_an_auth_error():
-    client, received = client_with([], login="", password="")
+    client, received = client_with([], username="", password="")
 
     with pytest.raises(AuthError, match="user and password or an application key"):
         client.login()

@@ -31,22 +31,15 @@ from typing import Any
 
 import httpx
 
-from erp_connectors.base import CallStats
-from erp_connectors.errors import (
-    AuthError,
-    ConnectorError,
-    PermissionDeniedError,
-    RateLimitedError,
-    RejectedError,
-    TransientError,
-)
+from erp_connectors.base import CallStats, RateLimit
+from erp_connectors.errors import AuthError, ConnectorError, RejectedError, TransientError
+from erp_connectors.http import HttpClient, RetryPolicy, Timeouts, http_client_build
 
 Domain = Sequence[Any]
 Record = dict[str, Any]
 LANGUAGE = "en"
 USER_ERROR = "user_error"  # RejectedError.code of a Tryton UserError
 NOT_FOUND = "not_found"  # RejectedError.code of HTTP 404 (for a login: no such database)
-TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=30.0, pool=30.0)
 
 
 def json_encode(value: Any) -> Any:
@@ -137,70 +130,50 @@ def _rest_record_normalize(record: Record) -> Record:
     return normalized
 
 
-class _HttpTransport:
-    """Sends one request and maps transport failures and HTTP statuses to the error taxonomy.
-
-    Same call shape as the project's HTTP client factory (``request(method, path, ...)`` returning a
-    successful response), which replaces it once merged.
-    """
-
-    def __init__(
-        self, *, base_url: str, stats: CallStats, transport: httpx.BaseTransport | None = None
-    ) -> None:
-        self.stats = stats
-        self.client = httpx.Client(
-            base_url=base_url, timeout=TIMEOUT, transport=transport, follow_redirects=False
-        )
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        stream: str = "",
-        params: Mapping[str, Any] | Sequence[tuple[str, str]] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        self.stats.api_calls += 1
-        try:
-            response = self.client.request(method, path, params=params, json=json, headers=headers)
-        except httpx.TimeoutException:
-            raise TransientError(f"{method} {path}: Tryton did not answer in time") from None
-        except httpx.HTTPError as error:
-            raise TransientError(
-                f"{method} {path}: could not reach Tryton ({type(error).__name__})"
-            ) from None
-        if response.is_success:
-            return response
-        status = response.status_code
-        message = _rest_error_message(response)
-        if status == 401:
-            raise AuthError(f"Tryton refused the credentials (HTTP 401){': ' + message if message else ''}")
-        if status == 403:
-            raise PermissionDeniedError(stream or path, f"{stream or path}: permission denied by Tryton")
-        if status == 429:
-            retry_after = response.headers.get("Retry-After")
-            raise RateLimitedError(float(retry_after) if retry_after and retry_after.isdigit() else None)
-        if status >= 500 or status == 408:
-            raise TransientError(f"{method} {path}: HTTP {status}")
-        raise RejectedError(
-            message or f"{method} {path}: HTTP {status}", code=NOT_FOUND if status == 404 else ""
-        )
-
-    def close(self) -> None:
-        self.client.close()
-
-
-def _rest_error_message(response: httpx.Response) -> str:
+def error_message_extract(response: httpx.Response) -> tuple[str, str]:
+    """Tryton's message (and description) from a REST error body; 404 gets the code ``not_found``."""
+    code = NOT_FOUND if response.status_code == 404 else ""
     try:
         body = response.json()
     except ValueError:
-        return ""
+        return "", code
     if isinstance(body, dict):
         parts = [str(body.get("message") or ""), str(body.get("description") or "")]
-        return " ".join(part for part in parts if part)
-    return ""
+        return " ".join(part for part in parts if part)[:500], code
+    return "", code
+
+
+def http_build(
+    credentials: Mapping[str, str],
+    *,
+    stats: CallStats,
+    limiter_key: str,
+    rate_limit: RateLimit,
+    settings: Mapping[str, Any] | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> HttpClient:
+    """The project's HTTP client for one Tryton server. Settings (optional): ``connect_timeout``,
+    ``read_timeout``, ``max_attempts``, ``retry_base_delay``, ``max_total_wait``."""
+    settings = settings or {}
+    return http_client_build(
+        base_url=credentials.get("server_url", "").rstrip("/"),
+        stats=stats,
+        limiter_key=limiter_key,
+        rate_limit=rate_limit,
+        secrets=[credentials.get("password", ""), credentials.get("application_key", "")],
+        timeouts=Timeouts(
+            connect=float(settings.get("connect_timeout", 5.0)),
+            # Posting an invoice with many lines can take a few seconds on a busy server.
+            read=float(settings.get("read_timeout", 60.0)),
+        ),
+        retry_policy=RetryPolicy(
+            max_attempts=int(settings.get("max_attempts", 4)),
+            base_delay=float(settings.get("retry_base_delay", 0.5)),
+            max_total_wait=float(settings.get("max_total_wait", 60.0)),
+        ),
+        message_extract=error_message_extract,
+        transport=transport,
+    )
 
 
 def _rpc_error_raise(error: Any, method: str) -> None:
@@ -232,28 +205,58 @@ class TrytonClient:
 
     def __init__(
         self,
+        http: HttpClient,
         *,
-        server_url: str,
         database: str,
         login: str = "",
         password: str = "",
         application_key: str = "",
         company_id: int | None = None,
-        stats: CallStats | None = None,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self.http = http
+        self.stats = http.stats
         self.database = database
         self.login_name = login
         self.password = password
         self.application_key = application_key if not (login and password) else ""
         self.company_id = company_id
-        self.stats = stats or CallStats()
-        self.http = _HttpTransport(base_url=server_url.rstrip("/"), stats=self.stats, transport=transport)
         self.user_id: int | None = None
         self.context: dict[str, Any] = {}
         self._authorization = ""
         self._request_id = 0
         self.login_count = 0
+
+    @classmethod
+    def build(
+        cls,
+        credentials: Mapping[str, str],
+        settings: Mapping[str, Any] | None = None,
+        *,
+        stats: CallStats | None = None,
+        limiter_key: str = "tryton",
+        rate_limit: RateLimit | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> TrytonClient:
+        """A client from an integration's credentials (``server_url``, ``database``, ``username`` and
+        ``password``, or ``application_key``) and settings (``company_id``, timeouts, retries)."""
+        settings = settings or {}
+        http = http_build(
+            credentials,
+            stats=stats or CallStats(),
+            limiter_key=limiter_key,
+            rate_limit=rate_limit or RateLimit(),
+            settings=settings,
+            transport=transport,
+        )
+        company = settings.get("company_id")
+        return cls(
+            http,
+            database=credentials.get("database", ""),
+            login=credentials.get("username", ""),
+            password=credentials.get("password", ""),
+            application_key=credentials.get("application_key", ""),
+            company_id=int(company) if company else None,
+        )
 
     @property
     def uses_rest(self) -> bool:
@@ -373,7 +376,7 @@ class TrytonClient:
             method,
             f"/{self.database}/rest/model/{path}",
             stream=model,
-            params=params,
+            params=httpx.QueryParams(params) if params else None,
             json=None if body is None and method in ("GET", "DELETE") else json_encode(body or {}),
             headers=headers,
         )

@@ -12,7 +12,9 @@ Settings (all optional):
 - ``vendor_category``: the party category that marks suppliers, subcategories included (default
   "Suppliers"; empty: every party is a vendor). Tryton has no supplier flag; see ``VendorReader``;
 - ``expense_journal_code``: the journal of pushed supplier invoices (default: the first expense journal);
-- ``page_size`` (default 200) and ``overlap_seconds`` (default 120) for the pulls.
+- ``page_size`` (default 200) and ``overlap_seconds`` (default 120) for the pulls;
+- ``connect_timeout``, ``read_timeout``, ``max_attempts``, ``retry_base_delay``, ``max_total_wait``,
+  ``requests_per_second`` and ``concurrency`` for the HTTP client (see :mod:`erp_connectors.http`).
 
 No webhooks (Tryton has none) and no idempotency keys: exactly-once pushes rely on ``find_posted``,
 which searches our reference in the supplier invoice's ``description``.
@@ -74,12 +76,13 @@ class TrytonConnector(Connector):
             help_text="A REST application key of the integration user, instead of user and password",
         ),
     )
-    # Tryton publishes no rate limit; these keep a self-hosted server (often on one worker) responsive.
+    # Tryton publishes no rate limit (it only throttles failed logins); these defaults keep a
+    # self-hosted server responsive and can be changed per integration in the settings.
     capabilities = Capabilities(
         webhooks=False,
         attachments=True,
         idempotency_keys=False,
-        rate_limit=RateLimit(requests_per_second=20.0, concurrency=2),
+        rate_limit=RateLimit(requests_per_second=50.0, concurrency=4),
     )
 
     def __init__(
@@ -96,15 +99,17 @@ class TrytonConnector(Connector):
             on_credentials_rotated=on_credentials_rotated,
             limiter_key=limiter_key,
         )
-        company = self.settings.get("company_id")
-        self.client = TrytonClient(
-            server_url=self.credentials.get("server_url", ""),
-            database=self.credentials.get("database", ""),
-            login=self.credentials.get("username", ""),
-            password=self.credentials.get("password", ""),
-            application_key=self.credentials.get("application_key", ""),
-            company_id=int(company) if company else None,
+        self.client = TrytonClient.build(
+            self.credentials,
+            self.settings,
             stats=self.stats,
+            limiter_key=self.limiter_key,
+            rate_limit=RateLimit(
+                requests_per_second=float(
+                    self.settings.get("requests_per_second", self.capabilities.rate_limit.requests_per_second)
+                ),
+                concurrency=int(self.settings.get("concurrency", self.capabilities.rate_limit.concurrency)),
+            ),
         )
         self.page_size = int(self.settings.get("page_size", DEFAULT_PAGE_SIZE))
         self.overlap = dt.timedelta(
