@@ -180,12 +180,13 @@ def _rpc_error_raise(error: Any, method: str) -> None:
     """Raise the taxonomy error for the ``error`` member of a JSON-RPC reply."""
     kind = error[0] if isinstance(error, list | tuple) and error else ""
     payload = error[1] if isinstance(error, list | tuple) and len(error) > 1 else None
+    details = list(payload) if isinstance(payload, list | tuple) else []
     if kind == "UserError":
-        message, description = ([*list(payload), "", ""])[:2]
+        message, description = [*details, "", ""][:2]
         text = str(message) + (f" {description}" if description else "")
         raise RejectedError(text, code=USER_ERROR)
     if kind == "UserWarning":
-        name, message = ([*list(payload), "", ""])[:2]
+        name, message = [*details, "", ""][:2]
         raise RejectedError(str(message), code=str(name).rsplit(".", 1)[-1], field="warning")
     if kind == "ConcurrencyException":
         raise TransientError(f"{method}: {payload or 'records were modified in the meanwhile'}")
@@ -376,7 +377,7 @@ class TrytonClient:
             method,
             f"/{self.database}/rest/model/{path}",
             stream=model,
-            params=httpx.QueryParams(params) if params else None,
+            params=httpx.QueryParams(tuple(params)) if params else None,
             json=None if body is None and method in ("GET", "DELETE") else json_encode(body or {}),
             headers=headers,
         )

@@ -261,8 +261,8 @@ class DocumentWriter:
                 product_id = purchase_line.get("product")
             product = products.get(product_id) if product_id else None
             account = int(line.account_external_id) if line.account_external_id.isdigit() else None
-            if account is None and product is not None:
-                account = expense_accounts.get(product.get("account_category"))
+            if account is None and product is not None and product.get("account_category"):
+                account = expense_accounts.get(product["account_category"])
             if account is None:
                 raise RejectedError(f"line {number} has no expense account", field="account")
             values: dict[str, Any] = {

@@ -274,7 +274,8 @@ def account_type_classify(type_id: int | None, types: Mapping[int, Row]) -> Acco
         found = _name_classify(current.get("name"))
         if found is not None:
             return found
-        current = types.get(current.get("parent")) if current.get("parent") else None
+        parent = current.get("parent")
+        current = types.get(parent) if parent else None
     if statement == "income":
         return AccountType.EXPENSE
     return None
