@@ -31,6 +31,7 @@ from erp_connectors.providers.tryton.streams import (
     Scope,
     expense_accounts_by_category,
     keyset_domain,
+    rows_by_id,
 )
 from erp_connectors.records import (
     Attachment,
@@ -172,10 +173,16 @@ class DocumentWriter:
         client = self.client
         party_id = _id_of(vendor, "vendor")
         parties = client.read(
-            "party.party", [party_id], ["account_payable", "supplier_payment_term"], context=ALL_RECORDS
+            "party.party",
+            [party_id],
+            ["name", "active", "account_payable", "supplier_payment_term"],
+            context=ALL_RECORDS,
         )
         if not parties:
             raise RejectedError(f"vendor {vendor} does not exist in Tryton", field="vendor")
+        if not parties[0].get("active"):
+            # Tryton would take it: an archived party is still a valid invoice party there.
+            raise RejectedError(f"vendor {parties[0]['name']} is archived in Tryton", field="vendor")
         party = parties[0]
         currencies = client.search("currency.currency", [("code", "=", currency)], limit=1)
         if not currencies:
@@ -243,9 +250,11 @@ class DocumentWriter:
         dimension_ids = sorted(
             {_id_of(value, "dimension value") for line in lines for value in line.dimensions.values()}
         )
-        roots = {
-            row["id"]: row["root"] for row in client.read("analytic_account.account", dimension_ids, ["root"])
-        }
+        dimension_values = rows_by_id(
+            client.read(
+                "analytic_account.account", dimension_ids, ["root", "state", "name"], context=ALL_RECORDS
+            )
+        )
         expense_accounts = expense_accounts_by_category(client, self.scope)
         result = []
         for number, line in enumerate(lines, start=1):
@@ -288,11 +297,16 @@ class DocumentWriter:
             if line.receipt_line_external_id:
                 values["stock_moves"] = [("add", [_id_of(line.receipt_line_external_id, "receipt line")])]
             if line.dimensions:
-                entries = [
-                    {"root": roots[int(value)], "account": int(value)}
-                    for value in line.dimensions.values()
-                    if int(value) in roots
-                ]
+                entries = []
+                for dimension_type, value in line.dimensions.items():
+                    dimension = dimension_values.get(int(value))
+                    # Tryton itself accepts entries on a closed analytic account.
+                    if dimension is None or dimension.get("state") != "opened":
+                        what = f"{dimension['name']} is not open" if dimension else f"{value} does not exist"
+                        raise RejectedError(
+                            f"line {number}: {dimension_type} value {what} in Tryton", field="dimensions"
+                        )
+                    entries.append({"root": dimension["root"], "account": dimension["id"]})
                 values["analytic_accounts"] = [("create", entries)]
             result.append(values)
         return result

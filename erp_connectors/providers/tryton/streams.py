@@ -161,7 +161,7 @@ class StreamReader(abc.ABC):
         self.rows_read(client, self.domain(client, scope), limit=1, fields=["id"])
 
 
-def _by_id(rows: Iterable[Record]) -> dict[int, Record]:
+def rows_by_id(rows: Iterable[Record]) -> dict[int, Record]:
     return {row["id"]: row for row in rows}
 
 
@@ -182,7 +182,7 @@ def expense_accounts_by_category(client: TrytonClient, scope: Scope) -> dict[int
         rows = client.search_read(
             "product.category", [], ["parent", "account_parent", "account_expense"], context=ALL_RECORDS
         )
-        categories = _by_id(rows)
+        categories = rows_by_id(rows)
         scope.expense_accounts_by_category = {
             row["id"]: mapping.expense_account_resolve(row["id"], categories) for row in rows
         }
@@ -245,7 +245,7 @@ class VendorReader(StreamReader):
             _ids(rows, "bank_accounts"),
             ["active", "numbers.number", "numbers.number_compact", "numbers.type", "numbers.sequence"],
         )
-        return _by_id(addresses), _by_id(accounts)
+        return rows_by_id(addresses), rows_by_id(accounts)
 
     def record_map(self, row: Record, related: Any) -> PulledRecord:
         addresses, accounts = related
@@ -330,7 +330,13 @@ class PurchaseOrderReader(StreamReader):
             for product in products
             if product.get("account_category")
         }
-        return _by_id(lines), _by_id(moves), _by_id(invoice_lines), _by_id(entries), expense_accounts
+        return (
+            rows_by_id(lines),
+            rows_by_id(moves),
+            rows_by_id(invoice_lines),
+            rows_by_id(entries),
+            expense_accounts,
+        )
 
     def record_map(self, row: Record, related: Any) -> PulledRecord:
         lines, moves, invoice_lines, entries, expense_accounts = related
@@ -350,7 +356,7 @@ class AccountReader(StreamReader):
     fields = ("code", "name", "type", "type.name", "parent", "closed", "active", "left", "right")
 
     def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
-        types = _by_id(
+        types = rows_by_id(
             client.search_read(
                 "account.account.type",
                 [("company", "=", scope.company_id)],
@@ -363,7 +369,7 @@ class AccountReader(StreamReader):
             ["name", "parent", "type", "left"],
             context=ALL_RECORDS,
         )
-        return types, _by_id(accounts)
+        return types, rows_by_id(accounts)
 
     def record_map(self, row: Record, related: Any) -> PulledRecord:
         types, accounts = related
@@ -454,7 +460,7 @@ class ReceiptReader(StreamReader):
             if (line_id := mapping.reference_id(move.get("origin"), "purchase.line"))
         ]
         purchase_lines = client.read("purchase.line", list(dict.fromkeys(line_ids)), ["purchase"])
-        return _by_id(moves), {line["id"]: line["purchase"] for line in purchase_lines}
+        return rows_by_id(moves), {line["id"]: line["purchase"] for line in purchase_lines}
 
     def record_map(self, row: Record, related: Any) -> PulledRecord:
         moves, purchase_of_line = related
