@@ -1,7 +1,8 @@
 """pytest fixtures for a live, seeded Tryton server (one per test session).
 
-Use them from any test folder with ``pytest_plugins = ["tests.tryton.fixtures"]`` in the root
-``conftest.py`` (``tests/tryton/conftest.py`` imports them for its own tests):
+Use them from any test folder by importing them into its ``conftest.py``, as ``tests/tryton/conftest.py``
+does (``from tests.tryton.fixtures import *``), or with ``pytest_plugins = ["tests.tryton.fixtures"]`` in
+the top-level ``conftest.py``:
 
 - ``tryton_server``: the running ``TrytonServer`` (``url``, ``database``, ``admin_login``/``admin_password``);
 - ``tryton_seed``: the ``TrytonSeed`` with the ids of what was seeded (suppliers, purchases...);
@@ -11,7 +12,8 @@ Use them from any test folder with ``pytest_plugins = ["tests.tryton.fixtures"]`
 - ``tryton_connector``: a fresh ``TrytonConnector`` on the integration user, closed after the test;
 - ``tryton_full_pull``: every stream pulled once right after seeding, before any test changes Tryton.
 
-Timings of the setup steps are collected in ``TIMINGS`` and printed at the end of the run.
+Timings of the setup steps are collected in ``TIMINGS``, printed at the end of a run without xdist and
+written to ``var/tryton/timings.txt``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from erp_connectors.providers.tryton.client import TrytonClient
 from erp_connectors.providers.tryton.connector import TrytonConnector
 from erp_connectors.records import Page, Stream
 from tests.tryton.seed import INTEGRATION_LOGIN, INTEGRATION_PASSWORD, TrytonSeed, database_seed
-from tests.tryton.server import TrytonServer
+from tests.tryton.server import VAR_ROOT, TrytonServer
 
 TIMINGS: dict[str, str] = {}
 
@@ -67,8 +69,31 @@ def tryton_seed(tryton_server: TrytonServer) -> TrytonSeed:
     return seed
 
 
+def integration_credentials(server: TrytonServer) -> dict[str, str]:
+    return {
+        "server_url": server.url,
+        "database": server.database,
+        "username": INTEGRATION_LOGIN,
+        "password": INTEGRATION_PASSWORD,
+    }
+
+
 @pytest.fixture(scope="session")
-def tryton_admin(tryton_server: TrytonServer, tryton_seed: TrytonSeed) -> Iterator[TrytonClient]:
+def tryton_full_pull(tryton_server: TrytonServer, tryton_seed: TrytonSeed) -> dict[Stream, list[Page]]:
+    """Every stream pulled from scratch right after seeding. The fixtures that can change Tryton
+    (``tryton_admin``, ``tryton_credentials``) depend on it, so it always sees the data as seeded."""
+    started = time.perf_counter()
+    with TrytonConnector(credentials=integration_credentials(tryton_server)) as connector:
+        pulled = {stream: list(connector.pull(stream, None)) for stream in Stream}
+        calls = connector.stats.api_calls
+    records = sum(len(page.records) for pages in pulled.values() for page in pages)
+    TIMINGS["full pull"] = f"{time.perf_counter() - started:.2f} s ({records} records, {calls} calls)"
+    timings_write()
+    return pulled
+
+
+@pytest.fixture(scope="session")
+def tryton_admin(tryton_server: TrytonServer, tryton_full_pull: dict) -> Iterator[TrytonClient]:
     client = admin_client_build(tryton_server)
     client.login()
     try:
@@ -78,13 +103,8 @@ def tryton_admin(tryton_server: TrytonServer, tryton_seed: TrytonSeed) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def tryton_credentials(tryton_server: TrytonServer, tryton_seed: TrytonSeed) -> dict[str, str]:
-    return {
-        "server_url": tryton_server.url,
-        "database": tryton_server.database,
-        "username": INTEGRATION_LOGIN,
-        "password": INTEGRATION_PASSWORD,
-    }
+def tryton_credentials(tryton_server: TrytonServer, tryton_full_pull: dict) -> dict[str, str]:
+    return integration_credentials(tryton_server)
 
 
 @pytest.fixture
@@ -96,12 +116,7 @@ def tryton_connector(tryton_credentials: dict[str, str]) -> Iterator[TrytonConne
         connector.close()
 
 
-@pytest.fixture(scope="session")
-def tryton_full_pull(tryton_seed: TrytonSeed, tryton_credentials: dict[str, str]) -> dict[Stream, list[Page]]:
-    started = time.perf_counter()
-    with TrytonConnector(credentials=tryton_credentials) as connector:
-        pulled = {stream: list(connector.pull(stream, None)) for stream in Stream}
-        calls = connector.stats.api_calls
-    records = sum(len(page.records) for pages in pulled.values() for page in pages)
-    TIMINGS["full pull"] = f"{time.perf_counter() - started:.2f} s ({records} records, {calls} calls)"
-    return pulled
+def timings_write() -> None:
+    """Keep the last timings in ``var/tryton/timings.txt`` too: parallel (xdist) runs print no summary."""
+    lines = [f"{name}: {value}" for name, value in TIMINGS.items()]
+    (VAR_ROOT / "timings.txt").write_text("\n".join(lines) + "\n")

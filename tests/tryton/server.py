@@ -15,6 +15,7 @@ Building is serialised with a file lock, so parallel sessions on one machine sha
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -54,6 +55,7 @@ ADMIN_EMAIL = "admin@example.test"
 TEMPLATE_DATABASE = "template"
 DATABASE = "modai"
 
+PR_SET_PDEATHSIG = 1
 INSTALL_TIMEOUT = 900.0
 TEMPLATE_TIMEOUT = 300.0
 START_TIMEOUT = 60.0
@@ -276,6 +278,7 @@ class TrytonServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_stop_with_parent,
             )
         (session_folder / "trytond.pid").write_text(str(process.pid))
         server = cls(
@@ -336,6 +339,12 @@ class TrytonServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _stop_with_parent() -> None:
+    """In the child before exec: ask Linux to send SIGTERM when the test process dies, however it dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _stale_sessions_remove(sessions: Path) -> None:

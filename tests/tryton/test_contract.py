@@ -11,8 +11,7 @@ pytestmark = pytest.mark.tryton
 
 
 @pytest.fixture(scope="module")
-def harness(tryton_admin, tryton_seed, tryton_credentials, tryton_full_pull) -> TrytonHarness:
-    # tryton_full_pull first: the pull tests compare against the data as seeded.
+def harness(tryton_admin, tryton_seed, tryton_credentials) -> TrytonHarness:
     return TrytonHarness(tryton_admin, tryton_seed, tryton_credentials)
 
 

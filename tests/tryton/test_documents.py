@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from erp_connectors.errors import RejectedError
+from erp_connectors.providers.tryton.connector import TrytonConnector
 from erp_connectors.records import Attachment, PostedDocument, PostedKind, Stream
 from tests.tryton.bills import paper_bill, paper_credit, service_bill
 
@@ -205,3 +206,21 @@ def test_a_half_done_push_left_as_a_draft_is_replaced_not_duplicated(
     assert invoices_with_reference(tryton_admin, bill.reference) == [
         {"id": int(posted.external_id), "state": "posted"}
     ]
+
+
+def test_a_bill_pushed_with_an_application_key_goes_through_rest(
+    tryton_server, tryton_seed, tryton_credentials
+):
+    credentials = {
+        "server_url": tryton_server.url,
+        "database": tryton_server.database,
+        "application_key": tryton_seed.application_key,
+    }
+    bill = paper_bill(tryton_seed)
+    with TrytonConnector(credentials=credentials) as connector:
+        posted = connector.create_bill(bill, idempotency_key="key-9")
+        assert connector.client.uses_rest
+        assert connector.find_posted(bill.reference) == posted
+    assert (posted.kind, posted.status) == (PostedKind.BILL, "posted")
+    with TrytonConnector(credentials=tryton_credentials) as connector:
+        assert connector.find_posted(bill.reference) == posted

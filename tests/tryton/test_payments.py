@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
 
-from erp_connectors.records import PaymentState, PaymentStatus, PostedKind
+from erp_connectors.records import (
+    PayableLine,
+    PaymentState,
+    PaymentStatus,
+    PostedKind,
+    PurchaseOrderStatus,
+    Stream,
+)
 from tests.tryton.bills import paper_credit, service_bill
 from tests.tryton.erp_actions import invoice_pay
 
@@ -97,3 +105,38 @@ def test_an_open_vendor_credit_is_reported_with_its_amount_to_apply(tryton_conne
         Decimal("0"),
         Decimal("27.50"),
     )
+
+
+def test_a_purchase_received_billed_and_paid_in_full_is_closed(tryton_connector, tryton_admin, tryton_seed):
+    seed = tryton_seed
+    (line,) = seed.purchase_lines["toner"]
+    bill = dataclasses.replace(
+        service_bill(seed, amount="300.00"),
+        vendor_external_id=str(seed.suppliers["SUP-001"]),
+        lines=(
+            PayableLine(
+                description="Black toner",
+                quantity=Decimal("5"),
+                unit_price=Decimal("60.00"),
+                amount=Decimal("300.00"),
+                tax_amount=Decimal("30.00"),
+                purchase_order_line_external_id=str(line),
+            ),
+        ),
+        tax=Decimal("30.00"),
+        total=Decimal("330.00"),
+    )
+    posted = tryton_connector.create_bill(bill, idempotency_key="pay-4")
+    (order,) = tryton_connector.fetch(Stream.PURCHASE_ORDERS, [str(seed.purchases["toner"])]).records
+    assert (order.status, order.lines[0].quantity_billed) == (PurchaseOrderStatus.OPEN, Decimal("5.0"))
+
+    invoice_pay(
+        tryton_admin,
+        int(posted.external_id),
+        amount=Decimal("330.00"),
+        payment_method_id=seed.payment_method,
+        on=seed.today,
+    )
+
+    (order,) = tryton_connector.fetch(Stream.PURCHASE_ORDERS, [str(seed.purchases["toner"])]).records
+    assert (order.status, order.custom_fields["invoice_state"]) == (PurchaseOrderStatus.CLOSED, "paid")
