@@ -38,7 +38,8 @@ from erp_connectors.base import (
 from erp_connectors.errors import PermissionDeniedError, RejectedError
 from erp_connectors.providers.tryton import documents
 from erp_connectors.providers.tryton.client import USER_ERROR, TrytonClient
-from erp_connectors.providers.tryton.streams import READERS, Scope, StreamReader
+from erp_connectors.providers.tryton.queries import Scope
+from erp_connectors.providers.tryton.streams import READERS, StreamReader
 from erp_connectors.records import (
     Bill,
     Page,
@@ -198,7 +199,7 @@ class TrytonConnector(Connector):
         return documents.document_find(self.client, self.scope, reference)
 
     def pull_payments(self, since: dt.datetime | None) -> Iterator[PaymentPage]:
-        yield from documents.payment_pages(
+        yield from documents.payment_statuses_pull(
             self.client, self.scope, since, page_size=self.page_size, overlap=self.overlap
         )
 

@@ -25,13 +25,13 @@ from typing import Any
 from erp_connectors.errors import ConnectorError, RejectedError
 from erp_connectors.providers.tryton import mapping
 from erp_connectors.providers.tryton.client import Record, TrytonClient
-from erp_connectors.providers.tryton.streams import (
+from erp_connectors.providers.tryton.queries import (
     ALL_RECORDS,
-    KEYSET_ORDER,
     Scope,
     expense_accounts_by_category,
-    keyset_domain,
     rows_by_id,
+    rows_paged,
+    watermark_after,
 )
 from erp_connectors.records import (
     Attachment,
@@ -361,13 +361,13 @@ def vendor_credit_push(writer: DocumentWriter, credit: VendorCredit) -> PostedDo
     )
 
 
-def payment_pages(
+def payment_statuses_pull(
     client: TrytonClient, scope: Scope, since: dt.datetime | None, *, page_size: int, overlap: dt.timedelta
 ) -> Iterator[PaymentPage]:
     """Payment status of posted supplier documents whose invoice changed since ``since``.
 
     Paying, part-paying and cancelling all write the invoice (its state or its payment lines), so
-    its ``last_modified_at`` moves; pages are cut like the pulls (see :mod:`streams`).
+    its ``last_modified_at`` moves; pages are cut like the pulls (see :func:`queries.rows_paged`).
     """
     base: list[Any] = [
         ("company", "=", scope.company_id),
@@ -376,24 +376,10 @@ def payment_pages(
     ]
     if since is not None:
         base.append(("last_modified_at", ">=", since - overlap))
-    after: tuple[dt.datetime, int] | None = None
-    while True:
-        rows = client.search_read(
-            INVOICE,
-            [*base, *keyset_domain(after)],
-            [*PAYMENT_FIELDS, "last_modified_at"],
-            order=KEYSET_ORDER,
-            limit=page_size,
-        )
-        if not rows:
-            if after is None:
-                yield PaymentPage(statuses=(), watermark=since)
-            return
+    empty = True
+    for rows in rows_paged(client, INVOICE, base, PAYMENT_FIELDS, page_size=page_size):
+        empty = False
         statuses = tuple(mapping.payment_status_map(row) for row in rows)
-        last_change = mapping.utc(rows[-1]["last_modified_at"])
-        after = (rows[-1]["last_modified_at"], rows[-1]["id"])
-        yield PaymentPage(
-            statuses=statuses, watermark=max(since, last_change) if since and last_change else last_change
-        )
-        if len(rows) < page_size:
-            return
+        yield PaymentPage(statuses=statuses, watermark=watermark_after(rows, since))
+    if empty:
+        yield PaymentPage(statuses=(), watermark=since)

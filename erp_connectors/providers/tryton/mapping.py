@@ -281,7 +281,7 @@ def account_type_classify(type_id: int | None, types: Mapping[int, Row]) -> Acco
     return None
 
 
-def heading_account_type(
+def heading_account_classify(
     row: Row, accounts: Mapping[int, Row], types: Mapping[int, Row]
 ) -> AccountType | None:
     """Classify an account without a type (a heading) by the top heading it sits under ("Assets",

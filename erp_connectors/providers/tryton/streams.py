@@ -15,41 +15,23 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from erp_connectors.errors import BadRecordError
 from erp_connectors.providers.tryton import mapping
 from erp_connectors.providers.tryton.client import Record, TrytonClient
+from erp_connectors.providers.tryton.queries import (
+    ALL_RECORDS,
+    KEYSET_ORDER,
+    Scope,
+    changed_since_domain,
+    expense_accounts_by_category,
+    ids_of,
+    rows_by_id,
+    rows_paged,
+    watermark_after,
+)
 from erp_connectors.records import Page, PulledRecord, RecordFailure, RemoteStamp, Stream
-
-ALL_RECORDS = {"active_test": False}
-KEYSET_ORDER = (("last_modified_at", "ASC"), ("id", "ASC"))
-
-
-@dataclass
-class Scope:
-    """What every stream filters on, resolved once per connector."""
-
-    company_id: int
-    vendor_category: str = ""
-    vendor_category_ids: list[int] | None = None
-    expense_accounts_by_category: dict[int, int | None] | None = field(default=None)
-
-
-def changed_since_domain(since: dt.datetime, related: Sequence[str]) -> list[Any]:
-    clauses: list[Any] = [("last_modified_at", ">=", since)]
-    clauses.extend((f"{path}.last_modified_at", ">=", since) for path in related)
-    return ["OR", *clauses] if len(clauses) > 1 else clauses
-
-
-def keyset_domain(after: tuple[dt.datetime, int] | None) -> list[Any]:
-    if after is None:
-        return []
-    stamp, record_id = after
-    return [
-        ["OR", ("last_modified_at", ">", stamp), [("last_modified_at", "=", stamp), ("id", ">", record_id)]]
-    ]
 
 
 class StreamReader(abc.ABC):
@@ -112,23 +94,15 @@ class StreamReader(abc.ABC):
         page_size: int,
         overlap: dt.timedelta,
     ) -> Iterator[Page]:
-        base = self.domain(client, scope)
+        domain = self.domain(client, scope)
         if since is not None:
-            base = [*base, changed_since_domain(since - overlap, self.related)]
-        after: tuple[dt.datetime, int] | None = None
-        while True:
-            rows = self.rows_read(client, [*base, *keyset_domain(after)], limit=page_size)
-            if not rows:
-                if after is None:
-                    yield Page(stream=self.stream, records=(), watermark=since)
-                return
-            last = rows[-1]
-            after = (last["last_modified_at"], last["id"])
-            last_change = mapping.utc(last["last_modified_at"])
-            watermark = max(since, last_change) if since and last_change else (last_change or since)
-            yield self.page_build(client, rows, scope, watermark)
-            if len(rows) < page_size:
-                return
+            domain = [*domain, changed_since_domain(since - overlap, self.related)]
+        empty = True
+        for rows in rows_paged(client, self.model, domain, self.fields, page_size=page_size):
+            empty = False
+            yield self.page_build(client, rows, scope, watermark_after(rows, since))
+        if empty:
+            yield Page(stream=self.stream, records=(), watermark=since)
 
     def fetch(self, client: TrytonClient, scope: Scope, external_ids: Iterable[str]) -> Page:
         wanted = list(dict.fromkeys(external_ids))
@@ -146,47 +120,13 @@ class StreamReader(abc.ABC):
         )
 
     def stamps(self, client: TrytonClient, scope: Scope, *, page_size: int) -> Iterator[RemoteStamp]:
-        base = self.domain(client, scope)
-        after: tuple[dt.datetime, int] | None = None
-        while True:
-            rows = self.rows_read(client, [*base, *keyset_domain(after)], limit=page_size, fields=["id"])
+        for rows in rows_paged(client, self.model, self.domain(client, scope), ["id"], page_size=page_size):
             for row in rows:
                 yield RemoteStamp(external_id=str(row["id"]), updated_at=mapping.changed_at(row))
-            if len(rows) < page_size:
-                return
-            after = (rows[-1]["last_modified_at"], rows[-1]["id"])
 
     def probe(self, client: TrytonClient, scope: Scope) -> None:
         """Read one row: raises when the integration user may not read this stream."""
         self.rows_read(client, self.domain(client, scope), limit=1, fields=["id"])
-
-
-def rows_by_id(rows: Iterable[Record]) -> dict[int, Record]:
-    return {row["id"]: row for row in rows}
-
-
-def _ids(rows: Iterable[Record], name: str) -> list[int]:
-    found: list[int] = []
-    for row in rows:
-        value = row.get(name)
-        if isinstance(value, list):
-            found.extend(value)
-        elif value:
-            found.append(value)
-    return list(dict.fromkeys(found))
-
-
-def expense_accounts_by_category(client: TrytonClient, scope: Scope) -> dict[int, int | None]:
-    """Every product category's expense account (read once per connector: categories are few)."""
-    if scope.expense_accounts_by_category is None:
-        rows = client.search_read(
-            "product.category", [], ["parent", "account_parent", "account_expense"], context=ALL_RECORDS
-        )
-        categories = rows_by_id(rows)
-        scope.expense_accounts_by_category = {
-            row["id"]: mapping.expense_account_resolve(row["id"], categories) for row in rows
-        }
-    return scope.expense_accounts_by_category
 
 
 class VendorReader(StreamReader):
@@ -227,7 +167,7 @@ class VendorReader(StreamReader):
     def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
         addresses = client.read(
             "party.address",
-            _ids(rows, "addresses"),
+            ids_of(rows, "addresses"),
             [
                 "party",
                 "sequence",
@@ -242,7 +182,7 @@ class VendorReader(StreamReader):
         )
         accounts = client.read(
             "bank.account",
-            _ids(rows, "bank_accounts"),
+            ids_of(rows, "bank_accounts"),
             ["active", "numbers.number", "numbers.number_compact", "numbers.type", "numbers.sequence"],
         )
         return rows_by_id(addresses), rows_by_id(accounts)
@@ -294,7 +234,7 @@ class PurchaseOrderReader(StreamReader):
     def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
         lines = client.read(
             "purchase.line",
-            _ids(rows, "lines"),
+            ids_of(rows, "lines"),
             [
                 "type",
                 "product",
@@ -310,19 +250,21 @@ class PurchaseOrderReader(StreamReader):
         )
         moves = client.read(
             "stock.move",
-            _ids(lines, "moves"),
+            ids_of(lines, "moves"),
             ["state", "quantity", "from_location.type", "to_location.type", "last_modified_at"],
         )
         invoice_lines = client.read(
             "account.invoice.line",
-            _ids(lines, "invoice_lines"),
+            ids_of(lines, "invoice_lines"),
             ["quantity", "invoice.state", "last_modified_at"],
         )
         entries = client.read(
-            "analytic.account.entry", _ids(lines, "analytic_accounts"), ["account", "root.code", "root.name"]
+            "analytic.account.entry",
+            ids_of(lines, "analytic_accounts"),
+            ["account", "root.code", "root.name"],
         )
         products = client.read(
-            "product.product", _ids(lines, "product"), ["account_category"], context=ALL_RECORDS
+            "product.product", ids_of(lines, "product"), ["account_category"], context=ALL_RECORDS
         )
         categories = expense_accounts_by_category(client, scope)
         expense_accounts = {
@@ -376,7 +318,7 @@ class AccountReader(StreamReader):
         if row.get("type"):
             account_type = mapping.account_type_classify(row["type"], types)
         else:
-            account_type = mapping.heading_account_type(row, accounts, types)
+            account_type = mapping.heading_account_classify(row, accounts, types)
         return mapping.account_map(row, account_type=account_type)
 
 
@@ -443,7 +385,7 @@ class ReceiptReader(StreamReader):
     def related_load(self, client: TrytonClient, rows: Sequence[Record], scope: Scope) -> Any:
         moves = client.read(
             "stock.move",
-            _ids(rows, "moves"),
+            ids_of(rows, "moves"),
             [
                 "origin",
                 "product",
