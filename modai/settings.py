@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "modai",
     "organizations",
+    "masterdata",
+    "invoices",
 ]
 
 MIDDLEWARE = [

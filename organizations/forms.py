@@ -31,7 +31,7 @@ class ApiTokenForm(forms.Form):
 class UserRolesForm(forms.Form):
     """Organization role plus one multiple-choice field of roles per entity."""
 
-    organization_role = forms.ChoiceField(choices=OrganizationRole.choices)
+    organization_role = forms.ChoiceField(choices=OrganizationRole.choices, initial=OrganizationRole.MEMBER)
 
     def __init__(self, *args: object, entities: list[Entity], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

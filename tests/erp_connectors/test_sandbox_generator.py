@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
-import time
 
 from erp_connectors.providers.sandbox.generator import SCALES, company_data_generate
 from erp_connectors.providers.sandbox.names import iban_is_valid
@@ -56,10 +55,9 @@ def test_small_scale_counts():
     }
 
 
-def test_full_scale_has_the_required_counts_and_is_fast():
-    started = time.monotonic()
+def test_full_scale_has_the_required_counts():
+    # Generation speed is measured by benchmarks/bench_sandbox_wire.py, not asserted here.
     rows = list(company_data_generate(SCALES["full"], 1))
-    elapsed = time.monotonic() - started
     counts = _counts(rows)
 
     def live(stream: str) -> int:
@@ -80,7 +78,6 @@ def test_full_scale_has_the_required_counts_and_is_fast():
         json.loads(row.data)["type"] for row in rows if row.stream == "dimensions" and not row.deleted
     }
     assert dimension_types == {"department", "cost_center", "project", "location", "class"}
-    assert elapsed < 30
 
 
 def test_records_look_real_and_reference_each_other():
