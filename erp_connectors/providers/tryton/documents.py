@@ -17,6 +17,7 @@ push that died half-way is removed by the next attempt for the same reference.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -86,14 +87,12 @@ def _drafts_remove(client: TrytonClient, invoice_ids: Sequence[int]) -> None:
     """Remove unposted invoices of a failed push: a validated one goes back to draft first."""
     if not invoice_ids:
         return
-    try:
+    # The original refusal matters more than a failed clean-up, which the next attempt repeats.
+    with contextlib.suppress(ConnectorError):
         validated = client.search(INVOICE, [("id", "in", list(invoice_ids)), ("state", "=", "validated")])
         if validated:
             client.button(INVOICE, "draft", validated)
         client.delete(INVOICE, invoice_ids)
-    except ConnectorError:
-        # The original refusal matters more than a failed clean-up; the next attempt retries it.
-        pass
 
 
 def _id_of(value: str, what: str) -> int:
@@ -133,7 +132,12 @@ class DocumentWriter:
             return found
         leftovers = client.search(
             INVOICE,
-            [("type", "=", "in"), ("description", "=", reference), ("state", "in", ["draft", "validated"])],
+            [
+                ("company", "=", self.scope.company_id),
+                ("type", "=", "in"),
+                ("description", "=", reference),
+                ("state", "in", ["draft", "validated"]),
+            ],
         )
         _drafts_remove(client, leftovers)
         sign = -1 if kind == PostedKind.VENDOR_CREDIT else 1
@@ -143,20 +147,19 @@ class DocumentWriter:
         (invoice_id,) = client.create(INVOICE, [values])
         try:
             (draft,) = client.read(INVOICE, [invoice_id], ["total_amount"])
-            expected = total * sign
-            if draft["total_amount"] != expected:
+            if draft["total_amount"] != total * sign:
                 raise RejectedError(
-                    f"Tryton computes a total of {draft['total_amount']} {currency} for this document, "
-                    f"the approved document says {expected} {currency}",
+                    f"Tryton computes a total of {abs(draft['total_amount'])} {currency} for this document, "
+                    f"the approved document says {total} {currency}",
                     code="total_mismatch",
                 )
+            if attachment is not None:
+                self._attach(invoice_id, attachment)  # before posting: a retry finds it complete
             client.button(INVOICE, "validate_invoice", [invoice_id])
             client.button(INVOICE, "post", [invoice_id])
         except RejectedError:
             _drafts_remove(client, [invoice_id])
             raise
-        if attachment is not None:
-            self._attach(invoice_id, attachment)
         (posted,) = client.read(
             INVOICE, [invoice_id], ["number", "state", "description", "total_amount", "sequence_type_cache"]
         )

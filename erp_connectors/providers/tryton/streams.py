@@ -33,6 +33,8 @@ from erp_connectors.providers.tryton.queries import (
 )
 from erp_connectors.records import Page, PulledRecord, RecordFailure, RemoteStamp, Stream
 
+FETCH_CHUNK = 500
+
 
 class StreamReader(abc.ABC):
     """One data type. Subclasses name the model, domain and fields, load related rows and map."""
@@ -107,11 +109,12 @@ class StreamReader(abc.ABC):
     def fetch(self, client: TrytonClient, scope: Scope, external_ids: Iterable[str]) -> Page:
         wanted = list(dict.fromkeys(external_ids))
         ids = [int(value) for value in wanted if value.isdigit()]
-        rows = (
-            self.rows_read(client, [*self.domain(client, scope), ("id", "in", ids)], limit=None)
-            if ids
-            else []
-        )
+        rows: list[Record] = []
+        for start in range(0, len(ids), FETCH_CHUNK):
+            chunk = ids[start : start + FETCH_CHUNK]
+            rows.extend(
+                self.rows_read(client, [*self.domain(client, scope), ("id", "in", chunk)], limit=None)
+            )
         found = {str(row["id"]) for row in rows}
         page = self.page_build(client, rows, scope, None)
         missing = tuple(value for value in wanted if value not in found)
