@@ -306,12 +306,13 @@ class TrytonServer:
             request = urllib.request.Request(
                 f"{self.url}/rpc/", data=body, headers={"Content-Type": "application/json"}
             )
-            try:
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            # Not listening yet: try again shortly.
+            with (
+                contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
+                urllib.request.urlopen(request, timeout=2) as response,
+            ):
+                if response.status == 200:
+                    return
             time.sleep(0.1)
         raise TrytonServerError(
             f"trytond did not answer within {START_TIMEOUT:.0f} s\n{_log_tail(self.log_path)}"
