@@ -167,19 +167,23 @@ class HttpClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str = "",
+        read_only: bool = False,
     ) -> httpx.Response:
         """Send one logical request and return its successful (2xx) response.
 
         ``stream`` names the data the call reads or writes; a 403 becomes
         ``PermissionDeniedError(stream)``. ``idempotency_key`` is sent in the idempotency header; when
         the ERP honours it (``honours_idempotency_key``), a POST is as safe to retry as a GET.
+        ``read_only`` declares a POST that changes nothing (an RPC read), so it is retried like a GET.
         """
         method = method.upper()
         request_headers = dict(headers or {})
         if idempotency_key:
             request_headers[self.idempotency_header] = idempotency_key
-        safe_to_repeat = method in IDEMPOTENT_METHODS or bool(
-            idempotency_key and self.honours_idempotency_key
+        safe_to_repeat = (
+            read_only
+            or method in IDEMPOTENT_METHODS
+            or bool(idempotency_key and self.honours_idempotency_key)
         )
         policy = self.retry_policy
         waited = 0.0

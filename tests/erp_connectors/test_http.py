@@ -294,3 +294,12 @@ def test_rate_limit_is_shared_by_key_with_a_fake_clock():
         limiter.release("integration-1")
     assert waits == [0.0, 0.0, 0.5, 0.5]
     assert limiter.acquire("integration-2", budget) == 0.0
+
+
+def test_a_post_declared_read_only_is_retried_like_a_get():
+    script = Script(httpx.Response(503), httpx.Response(503), httpx.Response(200, json={"result": []}))
+    client = client_build(script)
+    response = client.request("POST", "/rpc", json={"method": "search"}, read_only=True)
+    assert response.json() == {"result": []}
+    assert client.stats.api_calls == 3
+    assert client.stats.retries == 2

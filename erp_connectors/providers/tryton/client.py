@@ -176,6 +176,20 @@ def http_build(
     )
 
 
+_READ_METHODS = frozenset(
+    {
+        "search",
+        "search_read",
+        "search_count",
+        "read",
+        "fields_get",
+        "default_get",
+        "get_preferences",
+        "version",
+    }
+)
+
+
 def _rpc_error_raise(error: Any, method: str) -> None:
     """Raise the taxonomy error for the ``error`` member of a JSON-RPC reply."""
     kind = error[0] if isinstance(error, list | tuple) and error else ""
@@ -317,6 +331,8 @@ class TrytonClient:
     # -- JSON-RPC --------------------------------------------------------------------------------
 
     def _rpc_send(self, method: str, params: list[Any], stream: str = "") -> Any:
+        # JSON-RPC is always POST; reads are marked read-only so timeouts and 5xx are retried for them.
+        read_only = method.rsplit(".", 1)[-1] in _READ_METHODS
         self._request_id += 1
         headers = {"Authorization": self._authorization} if self._authorization else {}
         response = self.http.request(
@@ -325,6 +341,7 @@ class TrytonClient:
             stream=stream,
             json={"id": self._request_id, "method": method, "params": json_encode(params)},
             headers=headers,
+            read_only=read_only,
         )
         reply = _response_decode(response)
         if not isinstance(reply, dict):
