@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PYTEST_ARGS ?=
 
 .PHONY: install run test test-suite bench lint format ci clean
 
@@ -30,7 +31,7 @@ test: install
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (nothing set: SQLite and the file broker).
 test-suite:
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -q $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m benchmarks
