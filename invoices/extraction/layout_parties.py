@@ -1,0 +1,283 @@
+"""The vendor from the layout: name, tax id and IBAN, and whether the document is a credit memo.
+
+Vendor name, in order of trust:
+1. under a seller heading ("Verkäufer", "Seller", "Fournisseur"...), the "Name:" line or else the first
+   line that reads like a name (not an id, address, phone or e-mail);
+2. a phrase ending in a legal form (GmbH, SARL, B.V., Ltd, Inc...), preferring the top of the first
+   page and names printed more than once, and never inside a buyer block ("Bill to", "Käufer"...);
+3. the largest text at the top of the first page.
+
+Tax ids and IBANs are found by their shape (country patterns, the IBAN check digits), skipping those
+a line marks as the buyer's ("Your VAT number", "Uw BTW nummer").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from invoices.extraction.layout_document import LayoutDocument, TextLine, Word
+from invoices.extraction.layout_fields import FieldValue
+from invoices.extraction.layout_labels import BUYER, SELLER, TAX_ID, LabelHit
+from invoices.extraction.layout_values import COLUMN_GAP_RATIO, values_below
+
+INVOICE = "invoice"
+CREDIT_MEMO = "credit_memo"
+
+_LEGAL_FORM = re.compile(
+    r"(?<![\w&])(?i:gmbh(?:\s*&\s*co\.?\s*kg)?|mbh|ohg|gbr|e\.\s?k\.|kgaa|sarl|s\.a\.r\.l\.|sasu|eurl|"
+    r"b\.\s?v\.|n\.\s?v\.|v\.o\.f\.|bvba|sprl|ltd\.?|limited|llc|l\.l\.c\.|inc\.?|corp\.?|corporation|plc|llp|"
+    r"pvt\.?\s*ltd\.?|s\.p\.a\.|s\.r\.l\.|gesmbh|co\.\s?kg)(?![\w])"
+    r"|(?<![\w&])(?:AG|KG|UG|SA|SAS|SE|BV|NV|AB|AS|A/S|ApS|Oy|S\.A\.|S\.L\.|Co\.)(?![\w])"
+)
+_NAME_KEY = re.compile(r"^\s*(?:name|firma|company|nom|raison\s*sociale|naam|bedrijf)\s*:\s*", re.IGNORECASE)
+_NOT_A_NAME = re.compile(
+    r"@|www\.|https?:|\+?\d[\d /-]{6,}|^\s*\d|^\s*(?:gln|nummer|number|id|tel|fax|phone|ust|vat|iban|bic)\b"
+    r"|^\s*[\w .-]{1,25}:(?:\s|$)",
+    re.IGNORECASE,
+)
+_PHRASE_SEPARATORS = re.compile(r"\s+[-–|•●·]\s+|\s*[•●|·]\s*|,\s+")
+_TITLE_WORDS = re.compile(
+    r"^(?:tax\s*)?(?:invoice|rechnung|facture|factuur|credit\s*note|gutschrift|avoir|receipt|quittung|bill)\b"
+    r"|payment\s*receipt|kopie|copy|page|seite",
+)
+_CREDIT_WORDS = re.compile(
+    r"(?<![a-z])(?:credit\s*note|credit\s*memo|credit\s*invoice|gutschrift|rechnungskorrektur|stornorechnung"
+    r"|facture\s*d'?\s*avoir|avoir|note\s*de\s*credit|creditnota|creditfactuur|credit\s*nota)(?![a-z])"
+)
+_BUYER_MARKERS = re.compile(
+    r"\b(?:your|uw|ihre?|votre|vos|client|kunde|customer|buyer|kaufer|destinataire|acheteur|klant|afnemer)\b"
+)
+_IBAN = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?(?![A-Z0-9])")
+_VAT = re.compile(
+    r"(?<![A-Z0-9])(?:ATU\d{8}|BE\s?[01]\d{3}[.\s]?\d{3}[.\s]?\d{3}|DE\s?\d{3}\s?\d{3}\s?\d{3}"
+    r"|FR\s?[0-9A-Z]{2}\s?\d{3}\s?\d{3}\s?\d{3}|NL\s?\d{9}\s?B\s?\d{2}|GB\s?\d{3}\s?\d{4}\s?\d{2}(?:\s?\d{3})?"
+    r"|ES\s?[0-9A-Z]\d{7}[0-9A-Z]|IT\s?\d{11}|LU\s?\d{8}|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3}(?:\s?(?:MWST|TVA|IVA))?"
+    r"|DK\s?\d{8}|SE\s?\d{12}|PL\s?\d{10}|AT\s?U\d{8}|IE\s?\d[0-9A-Z+*]\d{5}[A-Z]{1,2}|PT\s?\d{9}|FI\s?\d{8})"
+    r"(?![A-Z0-9])"
+)
+_LOOSE_TAX_ID = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\s?[0-9A-Z]{6,13}(?![A-Z0-9])")
+_EIN = re.compile(r"(?<!\d)\d{2}-\d{7}(?!\d)")
+_GSTIN = re.compile(r"(?<![A-Z0-9])\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z](?![A-Z0-9])")
+
+
+@dataclass(frozen=True)
+class _Region:
+    page: int
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+
+    def holds(self, line: TextLine, word: Word | None = None) -> bool:
+        x0, x1 = (word.x0, word.x1) if word else (line.x0, line.x1)
+        return line.page == self.page and self.top <= line.top <= self.bottom and x1 > self.x0 and x0 < self.x1
+
+
+def _is_heading(hit: LabelHit) -> bool:
+    """A heading stands alone: first in its phrase, followed by a colon, a column gap or nothing."""
+    line = hit.line
+    index = line.word_index_at(hit.start)
+    if index >= len(line.words) or line.spans[index][0] != hit.start:
+        return False
+    if index > 0:
+        previous = line.words[index - 1]
+        if previous.text.endswith(":") or line.words[index].x0 - previous.x1 < COLUMN_GAP_RATIO * previous.size:
+            return False
+    after = line.text[hit.end :]
+    if not after.strip() or after.lstrip().startswith(":"):
+        return True
+    last = line.word_index_at(hit.end - 1)
+    following = last + 1
+    if following >= len(line.words):
+        return True
+    return line.words[following].x0 - line.words[last].x1 >= COLUMN_GAP_RATIO * line.words[following].size
+
+
+def buyer_regions(document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]]) -> list[_Region]:
+    """The blocks under buyer headings ("Bill to", "Käufer", "Factuuradres"): a column some lines deep."""
+    regions = []
+    for hits in hits_by_line.values():
+        for hit in hits:
+            if hit.field == BUYER and _is_heading(hit):
+                line = hit.line
+                right = min((other.x0 for other in hits if other.x0 > hit.x1 + 5), default=hit.x0 + 230)
+                regions.append(_Region(line.page, line.top, line.bottom + 9 * line.size * 1.3, hit.x0 - 8, right - 2))
+    return regions
+
+
+def _name_clean(text: str) -> str | None:
+    if _NOT_A_NAME.search(text):
+        return None
+    text = text.strip(" :,;-–")
+    if len(text) < 2 or sum(character.isalpha() for character in text) < 2:
+        return None
+    return text
+
+
+def _seller_heading_names(
+    document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]]
+) -> list[FieldValue]:
+    found = []
+    for hits in hits_by_line.values():
+        for hit in hits:
+            if hit.field != SELLER or not _is_heading(hit):
+                continue
+            after = hit.line.text[hit.end :].lstrip()
+            if after.startswith(":") and (name := _name_clean(after[1:].split("  ")[0])):
+                found.append(FieldValue(name, 0.9, hit.line.page, hit.line.index))
+                continue
+            for index, value in enumerate(values_below(hit, hits, document)[:5]):
+                keyed = _NAME_KEY.match(value.text)
+                if keyed:
+                    # "Name:" and its value may be a column apart: the value is the rest of the line.
+                    rest = value.line.text[value.line.text.find(value.text) + keyed.end() :]
+                    name = _name_clean(rest)
+                    if name:
+                        found.append(FieldValue(name, 0.95, value.line.page, value.line.index))
+                        break
+                    continue
+                name = _name_clean(value.text)
+                if name and index < 3:
+                    found.append(FieldValue(name, 0.85, value.line.page, value.line.index))
+                    break
+    return found
+
+
+def _legal_form_names(document: LayoutDocument, buyers: list[_Region]) -> list[FieldValue]:
+    names: dict[str, list[tuple[float, TextLine]]] = {}
+    for page in document.pages[:1] + document.pages[-1:] if len(document.pages) > 1 else document.pages:
+        for line in page.lines:
+            for phrase_start, phrase in _phrases(line.text):
+                match = _LEGAL_FORM.search(phrase)
+                if not match:
+                    continue
+                name = _name_clean(phrase[: match.end()])
+                if not name or len(name) > 60:
+                    continue
+                word_index = line.word_index_at(phrase_start)
+                word = line.words[min(word_index, len(line.words) - 1)]
+                if any(region.holds(line, word) for region in buyers) or _BUYER_MARKERS.search(line.folded[:phrase_start]):
+                    continue
+                score = 0.6 + (0.15 if page.number == 0 and line.top < page.height * 0.25 else 0.0)
+                names.setdefault(name.casefold(), []).append((score, line))
+    found = []
+    for occurrences in names.values():
+        score, line = max(occurrences, key=lambda item: item[0])
+        bonus = 0.1 if len(occurrences) > 1 else 0.0
+        name = next(
+            text[: m.end()] for _, text in _phrases(line.text) if (m := _LEGAL_FORM.search(text))
+            and text[: m.end()].strip(" :,;-–").casefold() in names
+        )
+        found.append(FieldValue(name.strip(" :,;-–"), min(score + bonus, 0.8), line.page, line.index))
+    return found
+
+
+def _phrases(text: str) -> list[tuple[int, str]]:
+    phrases, start = [], 0
+    for separator in _PHRASE_SEPARATORS.finditer(text):
+        phrases.append((start, text[start : separator.start()]))
+        start = separator.end()
+    phrases.append((start, text[start:]))
+    return [(offset, phrase) for offset, phrase in phrases if phrase.strip()]
+
+
+def _top_text_name(
+    document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]], buyers: list[_Region]
+) -> FieldValue | None:
+    """The largest text at the top of the first page, if it is larger than the body text."""
+    if not document.pages or not document.pages[0].lines:
+        return None
+    page = document.pages[0]
+    sizes = sorted(word.size for line in page.lines for word in line.words)
+    body_size = sizes[len(sizes) // 2]
+    top_lines = [line for line in page.lines if line.top < page.height * 0.25 and line.size > body_size * 1.15]
+    for line in sorted(top_lines, key=lambda line: (-line.size, line.top)):
+        if _TITLE_WORDS.search(line.folded) or any(region.holds(line) for region in buyers):
+            continue
+        if hits_by_line.get((line.page, line.index)):
+            continue
+        name = _name_clean(_phrases(line.text)[0][1])
+        if name and not any(character.isdigit() for character in name):
+            return FieldValue(name, 0.35, line.page, line.index)
+    return None
+
+
+def vendor_name_read(
+    document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]], buyers: list[_Region]
+) -> FieldValue | None:
+    candidates = _seller_heading_names(document, hits_by_line) + _legal_form_names(document, buyers)
+    if candidates:
+        return max(candidates, key=lambda candidate: candidate.confidence)
+    return _top_text_name(document, hits_by_line, buyers)
+
+
+def _iban_valid(iban: str) -> bool:
+    if not 15 <= len(iban) <= 34:
+        return False
+    rearranged = iban[4:] + iban[:4]
+    digits = "".join(str(int(character, 36)) for character in rearranged)
+    return int(digits) % 97 == 1
+
+
+def vendor_iban_read(document: LayoutDocument, buyers: list[_Region]) -> FieldValue | None:
+    for line in document.lines:
+        for match in _IBAN.finditer(line.text):
+            iban = re.sub(r"\s", "", match.group())
+            if not _iban_valid(iban):
+                continue
+            word = line.words[min(line.word_index_at(match.start()), len(line.words) - 1)]
+            before = line.folded[max(0, match.start() - 40) : match.start()]
+            if any(region.holds(line, word) for region in buyers) or _BUYER_MARKERS.search(before):
+                continue
+            return FieldValue(iban, 0.9, line.page, line.index)
+    return None
+
+
+def vendor_tax_id_read(
+    document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]], buyers: list[_Region]
+) -> FieldValue | None:
+    candidates = []
+    for line in document.lines:
+        labelled = any(hit.field == TAX_ID for hit in hits_by_line.get((line.page, line.index), []))
+        for pattern, needs_label in ((_VAT, False), (_GSTIN, False), (_EIN, True)):
+            for match in pattern.finditer(line.text):
+                if needs_label and not labelled:
+                    continue
+                before = line.folded[max(0, match.start() - 40) : match.start()]
+                word = line.words[min(line.word_index_at(match.start()), len(line.words) - 1)]
+                if _BUYER_MARKERS.search(before) or any(region.holds(line, word) for region in buyers):
+                    continue
+                value = re.sub(r"[\s.]", "", match.group())
+                candidates.append(FieldValue(value, 0.85 if labelled else 0.6, line.page, line.index))
+        if labelled and not candidates:
+            # A labelled id of no known national shape ("USt-IdNr: DE12435679" in sample data).
+            loose = _LOOSE_TAX_ID.search(line.text)
+            if loose and not _BUYER_MARKERS.search(line.folded[: loose.start()]):
+                candidates.append(FieldValue(loose.group().replace(" ", ""), 0.5, line.page, line.index))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda candidate: candidate.confidence)
+
+
+def document_type_read(document: LayoutDocument, total_negative: bool) -> FieldValue:
+    """Credit memo when the first page's title says so ("Credit note", "Gutschrift", "Avoir"), or the total
+    is negative; invoice otherwise."""
+    if document.pages:
+        page = document.pages[0]
+        for line in page.lines:
+            if line.top > page.height * 0.5:
+                break
+            match = _CREDIT_WORDS.search(line.folded)
+            if match and (len(line.words) <= 6 or _title_like(line, match.start())):
+                return FieldValue(CREDIT_MEMO, 0.9, line.page, line.index)
+    if total_negative:
+        return FieldValue(CREDIT_MEMO, 0.7)
+    return FieldValue(INVOICE, 0.8)
+
+
+def _title_like(line: TextLine, offset: int) -> bool:
+    """The credit-memo word starts its phrase and is followed by a number ("Gutschrift Nr. 12")."""
+    index = line.word_index_at(offset)
+    starts_phrase = index == 0 or line.words[index].x0 - line.words[index - 1].x1 >= COLUMN_GAP_RATIO * line.size
+    return starts_phrase and bool(re.search(r"\d", line.text[offset : offset + 40]))
