@@ -1,7 +1,7 @@
 """Printed amounts, quantities and currencies.
 
 Handles European and US grouping ("1.234,56", "1,234.56", "1 234,56", "1'234.56"), currency symbols and
-codes around the number, and negative amounts written "-12,00", "12,00-", "−12,00" or "(12.00)".
+codes around the number, and negative amounts written "-12,00", "12,00-", "\u221212,00" or "(12.00)".
 
 A single separator followed by exactly three digits ("1.234", "1,234") is ambiguous: it is read with the
 document's decimal separator when the caller knows it, otherwise as a thousands separator unless the
@@ -34,8 +34,40 @@ CURRENCY_SYMBOLS: dict[str, str] = {
 }
 
 CURRENCY_CODES = frozenset(
-    "EUR USD GBP CHF JPY CNY INR CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN HRK TRY ZAR BRL MXN SGD HKD "
-    "AED SAR ILS KRW RUB UAH ISK".split()
+    [
+        "EUR",
+        "USD",
+        "GBP",
+        "CHF",
+        "JPY",
+        "CNY",
+        "INR",
+        "CAD",
+        "AUD",
+        "NZD",
+        "SEK",
+        "NOK",
+        "DKK",
+        "PLN",
+        "CZK",
+        "HUF",
+        "RON",
+        "BGN",
+        "HRK",
+        "TRY",
+        "ZAR",
+        "BRL",
+        "MXN",
+        "SGD",
+        "HKD",
+        "AED",
+        "SAR",
+        "ILS",
+        "KRW",
+        "RUB",
+        "UAH",
+        "ISK",
+    ]
 )
 
 # Spelled-out currency names seen on invoices ("EURO (EUR)", "Euros").
@@ -48,9 +80,9 @@ _NUMBER_BODY = re.compile(r"^\d[\d.,' \u00a0\u202f\u2009]*$")
 _GROUPING_SPACES = re.compile(r"[ '\u00a0\u202f\u2009]")
 _SPACE_GROUPED = re.compile(r"^\d{1,3}(?:[ '\u00a0\u202f\u2009]\d{3})+(?:[.,]\d{1,4})?$")
 _AMOUNT_IN_TEXT = re.compile(
-    r"(?<![\w.,])[-−(]?\s?(?:[€£$¥₹]\s?)?\d{1,3}(?:(?:[.,' \u00a0\u202f]\d{3})+)?(?:[.,]\d{1,4})?"
+    r"(?<![\w.,])[-\u2212(]?\s?(?:[€£$¥₹]\s?)?\d{1,3}(?:(?:[.,' \u00a0\u202f]\d{3})+)?(?:[.,]\d{1,4})?"
     r"(?:\s?[€£$¥₹])?\)?-?(?![\w.,%]|\s?%)"
-    r"|(?<![\w.,])[-−(]?\s?(?:[€£$¥₹]\s?)?\d+(?:[.,]\d{1,4})?(?:\s?[€£$¥₹])?\)?-?(?![\w.,%]|\s?%)"
+    r"|(?<![\w.,])[-\u2212(]?\s?(?:[€£$¥₹]\s?)?\d+(?:[.,]\d{1,4})?(?:\s?[€£$¥₹])?\)?-?(?![\w.,%]|\s?%)"
 )
 _UNAMBIGUOUS_COMMA = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})*,\d{2}(?![\d.,])")
 _UNAMBIGUOUS_POINT = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d.,])")

@@ -37,7 +37,9 @@ for _number, _names in enumerate(
 _MONTH = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 
-_ISO = re.compile(r"(?<![\d.])(?P<year>(?:19|20)\d{2})(?P<sep>[-/.])(?P<a>\d{1,2})(?P=sep)(?P<b>\d{1,2})(?![\d])")
+_ISO = re.compile(
+    r"(?<![\d.])(?P<year>(?:19|20)\d{2})(?P<sep>[-/.])(?P<a>\d{1,2})(?P=sep)(?P<b>\d{1,2})(?![\d])"
+)
 _NUMERIC = re.compile(
     r"(?<![\d.,/-])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})(?![\d]|[.,]\d)"
 )

@@ -77,7 +77,9 @@ def invoice_xml_choose(attachments: dict[str, list[bytes]]) -> tuple[str, bytes]
 def invoice_xml_read(content: bytes) -> XmlInvoice:
     """Read an embedded CII or UBL invoice; raises EmbeddedXmlError for anything else."""
     try:
-        root = SafeElementTree.fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = SafeElementTree.fromstring(
+            content, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
     except (ElementTree.ParseError, DefusedXmlException, ValueError) as error:
         raise EmbeddedXmlError(f"embedded XML could not be parsed: {error}") from error
     name = _local(root.tag)
@@ -155,7 +157,7 @@ def _cii_read(root: ElementTree.Element) -> XmlInvoice:
         agreement, "{*}BuyerOrderReferencedDocument/{*}ID"
     )
     lines = []
-    for line in root.iter("{*}IncludedSupplyChainTradeLineItem"):
+    for line in root.findall(".//{*}IncludedSupplyChainTradeLineItem"):
         price = _amount(line, ".//{*}NetPriceProductTradePrice/{*}ChargeAmount")
         if price is None:
             price = _amount(line, ".//{*}GrossPriceProductTradePrice/{*}ChargeAmount")
@@ -172,7 +174,10 @@ def _cii_read(root: ElementTree.Element) -> XmlInvoice:
         vendor_name=_text(seller, "{*}Name"),
         vendor_tax_id=tax_id,
         vendor_iban=_iban_clean(
-            _text(settlement, "{*}SpecifiedTradeSettlementPaymentMeans/{*}PayeePartyCreditorFinancialAccount/{*}IBANID")
+            _text(
+                settlement,
+                "{*}SpecifiedTradeSettlementPaymentMeans/{*}PayeePartyCreditorFinancialAccount/{*}IBANID",
+            )
         ),
         invoice_number=_text(header, "{*}ID"),
         invoice_date=_date(_text(header, "{*}IssueDateTime/{*}DateTimeString")),
@@ -201,9 +206,13 @@ def _ubl_read(root: ElementTree.Element, name: str) -> XmlInvoice:
         tax = _amount(tax_total, "{*}TaxAmount", currency)
         if tax is not None:
             break
-    vendor = _text(supplier, "{*}PartyLegalEntity/{*}RegistrationName") or _text(supplier, "{*}PartyName/{*}Name")
-    line_tag, quantity_tag = ("{*}CreditNoteLine", "{*}CreditedQuantity") if name == "CreditNote" else (
-        "{*}InvoiceLine", "{*}InvoicedQuantity"
+    vendor = _text(supplier, "{*}PartyLegalEntity/{*}RegistrationName") or _text(
+        supplier, "{*}PartyName/{*}Name"
+    )
+    line_tag, quantity_tag = (
+        ("{*}CreditNoteLine", "{*}CreditedQuantity")
+        if name == "CreditNote"
+        else ("{*}InvoiceLine", "{*}InvoicedQuantity")
     )
     lines = tuple(
         XmlLine(

@@ -15,7 +15,12 @@ from decimal import Decimal
 import pdfplumber
 import pypdf
 
-from invoices.extraction.embedded_xml import EmbeddedXmlError, XmlInvoice, invoice_xml_choose, invoice_xml_read
+from invoices.extraction.embedded_xml import (
+    EmbeddedXmlError,
+    XmlInvoice,
+    invoice_xml_choose,
+    invoice_xml_read,
+)
 from invoices.extraction.layout import invoice_layout_read, layout_document_load
 from invoices.extraction.layout_parties import CREDIT_MEMO
 from invoices.extraction.result import (
@@ -38,7 +43,9 @@ _HEADER_FIELDS = (
 )  # fmt: skip
 
 
-def invoice_extract(pdf_bytes: bytes, *, layout_only: bool = False, max_pages: int = MAX_LAYOUT_PAGES) -> ExtractionResult:
+def invoice_extract(
+    pdf_bytes: bytes, *, layout_only: bool = False, max_pages: int = MAX_LAYOUT_PAGES
+) -> ExtractionResult:
     """Extract the invoice fields of one PDF.
 
     Never raises for a bad document: a PDF that cannot be opened, has no text layer, or yields neither an
@@ -49,9 +56,11 @@ def invoice_extract(pdf_bytes: bytes, *, layout_only: bool = False, max_pages: i
         if reader.is_encrypted:
             reader.decrypt("")
         page_count = len(reader.pages)
-    except Exception as error:  # noqa: BLE001 - any parser failure is a document problem, not ours
+    except Exception as error:
         logger.info("PDF could not be opened: %s", error)
-        return _manual_entry(ExtractionSource.LAYOUT, f"unreadable PDF: {_error_text(error)}", 0, has_text=False)
+        return _manual_entry(
+            ExtractionSource.LAYOUT, f"unreadable PDF: {_error_text(error)}", 0, has_text=False
+        )
     warnings: list[str] = []
     if not layout_only:
         xml_result = _embedded_extract(reader, page_count, warnings)
@@ -65,18 +74,22 @@ def _error_text(error: BaseException) -> str:
     return text[:200]
 
 
-def _manual_entry(source: ExtractionSource, reason: str, page_count: int, *, has_text: bool) -> ExtractionResult:
+def _manual_entry(
+    source: ExtractionSource, reason: str, page_count: int, *, has_text: bool
+) -> ExtractionResult:
     return ExtractionResult(
         source=source, has_text_layer=has_text, page_count=page_count, needs_manual_entry=True,
         manual_entry_reason=reason,
     )  # fmt: skip
 
 
-def _embedded_extract(reader: pypdf.PdfReader, page_count: int, warnings: list[str]) -> ExtractionResult | None:
+def _embedded_extract(
+    reader: pypdf.PdfReader, page_count: int, warnings: list[str]
+) -> ExtractionResult | None:
     try:
         attachments = reader.attachments
         chosen = invoice_xml_choose({name: list(contents) for name, contents in attachments.items()})
-    except Exception as error:  # noqa: BLE001 - a broken attachment tree just means no XML
+    except Exception as error:
         warnings.append(f"embedded files could not be read: {_error_text(error)}")
         return None
     if chosen is None:
@@ -98,7 +111,7 @@ def _has_fonts(reader: pypdf.PdfReader) -> bool:
             resources = resources.get_object() if resources is not None else None
             if resources is not None and resources.get("/Font"):
                 return True
-    except Exception:  # noqa: BLE001 - unknown means "no" here
+    except Exception:
         return False
     return False
 
@@ -110,7 +123,12 @@ def _xml_field(value: object) -> ExtractedField:
 def _result_from_xml(invoice: XmlInvoice, name: str, page_count: int, has_text: bool) -> ExtractionResult:
     values = {field: getattr(invoice, field) for field in _HEADER_FIELDS}
     lines = tuple(
-        LineItem(_xml_field(line.description), _xml_field(line.quantity), _xml_field(line.unit_price), _xml_field(line.amount))
+        LineItem(
+            _xml_field(line.description),
+            _xml_field(line.quantity),
+            _xml_field(line.unit_price),
+            _xml_field(line.amount),
+        )
         for line in invoice.lines
     )
     document_type = DocumentType.CREDIT_MEMO if invoice.is_credit_note else DocumentType.INVOICE
@@ -128,13 +146,17 @@ def _result_from_xml(invoice: XmlInvoice, name: str, page_count: int, has_text: 
     )
 
 
-def _layout_extract(pdf_bytes: bytes, page_count: int, max_pages: int, warnings: list[str]) -> ExtractionResult:
+def _layout_extract(
+    pdf_bytes: bytes, page_count: int, max_pages: int, warnings: list[str]
+) -> ExtractionResult:
     try:
         with pdfplumber.open(io.BytesIO(pdf_bytes), password="") as pdf:
             document = layout_document_load(pdf, max_pages=max_pages)
-    except Exception as error:  # noqa: BLE001 - pdfminer failures on odd files become a manual-entry reason
+    except Exception as error:
         logger.info("PDF text layer could not be read: %s", error)
-        return _manual_entry(ExtractionSource.LAYOUT, f"unreadable PDF: {_error_text(error)}", page_count, has_text=False)
+        return _manual_entry(
+            ExtractionSource.LAYOUT, f"unreadable PDF: {_error_text(error)}", page_count, has_text=False
+        )
     if page_count > max_pages:
         warnings.append(f"only the first {max_pages} of {page_count} pages were read")
     if not document.has_text:
@@ -148,10 +170,16 @@ def _layout_extract(pdf_bytes: bytes, page_count: int, max_pages: int, warnings:
     document_type = reading.fields["document_type"]
     items = tuple(
         LineItem(
-            ExtractedField(item.description, _item_confidence(item.confidence, reading.items_confidence_factor)),
+            ExtractedField(
+                item.description, _item_confidence(item.confidence, reading.items_confidence_factor)
+            ),
             ExtractedField(item.quantity, _item_confidence(item.confidence, reading.items_confidence_factor)),
-            ExtractedField(item.unit_price, _item_confidence(item.confidence, reading.items_confidence_factor)),
-            ExtractedField(item.amount, _item_confidence(item.confidence + 0.05, reading.items_confidence_factor)),
+            ExtractedField(
+                item.unit_price, _item_confidence(item.confidence, reading.items_confidence_factor)
+            ),
+            ExtractedField(
+                item.amount, _item_confidence(item.confidence + 0.05, reading.items_confidence_factor)
+            ),
         )
         for item in reading.items
     )
@@ -169,7 +197,9 @@ def _layout_extract(pdf_bytes: bytes, page_count: int, max_pages: int, warnings:
         line_items=items,
         needs_manual_entry=needs_manual,
         manual_entry_reason="invoice number and total not found in the text layer" if needs_manual else None,
-        warnings=tuple(warnings) + reading.warnings + tuple(f"{name.replace('_', ' ')} not found" for name in missing),
+        warnings=tuple(warnings)
+        + reading.warnings
+        + tuple(f"{name.replace('_', ' ')} not found" for name in missing),
     )
 
 

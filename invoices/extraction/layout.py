@@ -76,7 +76,9 @@ def invoice_layout_read(document: LayoutDocument) -> LayoutReading:
     warnings: list[str] = []
     table = line_items_read(document)
     hits_by_line: dict[tuple[int, int], list[LabelHit]] = {
-        (line.page, line.index): labels_find(line) for line in document.lines if (line.page, line.index) not in table.lines
+        (line.page, line.index): labels_find(line)
+        for line in document.lines
+        if (line.page, line.index) not in table.lines
     }
     guessed_currency = currency_read(document, None)
     context = ReadingContext(

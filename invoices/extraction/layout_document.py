@@ -72,7 +72,7 @@ class TextLine:
 
     def word_index_at(self, offset: int) -> int:
         """Index of the word holding character `offset` (or the next word when `offset` is a space)."""
-        for index, (start, end) in enumerate(self.spans):
+        for index, (_start, end) in enumerate(self.spans):
             if offset < end:
                 return index
         return len(self.words)
@@ -84,7 +84,9 @@ class TextLine:
             offset -= 1
             index = min(self.word_index_at(offset), len(self.words) - 1)
             word, (start, stop) = self.words[index], self.spans[index]
-            return word.x0 + (word.x1 - word.x0) * min(offset + 1 - start, stop - start) / max(stop - start, 1)
+            return word.x0 + (word.x1 - word.x0) * min(offset + 1 - start, stop - start) / max(
+                stop - start, 1
+            )
         index = min(self.word_index_at(offset), len(self.words) - 1)
         word, (start, end) = self.words[index], self.spans[index]
         if offset <= start:

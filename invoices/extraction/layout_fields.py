@@ -17,7 +17,6 @@ from itertools import product
 from invoices.extraction.amounts import amount_find_all, amount_parse, currency_from_text
 from invoices.extraction.dates import date_find
 from invoices.extraction.layout_document import LayoutDocument, TextLine
-from invoices.extraction.text import text_fold
 from invoices.extraction.layout_labels import (
     AMOUNT_DUE,
     CURRENCY,
@@ -32,11 +31,36 @@ from invoices.extraction.layout_labels import (
     LabelHit,
 )
 from invoices.extraction.layout_values import LabelValue, phrases_right, values_below
+from invoices.extraction.text import text_fold
 
 BELOW_FACTOR = 0.9
 AMOUNT_FIELDS = (SUBTOTAL, TAX, TOTAL, AMOUNT_DUE)
+_HEADER_FIELDS = frozenset(
+    (INVOICE_NUMBER, INVOICE_DATE, DUE_DATE, PURCHASE_ORDER, CURRENCY, PAYMENT_TERMS, *AMOUNT_FIELDS)
+)
 
-_IDENTIFIER_NOISE = frozenset("no no. nr nr. n° nº # number nummer numero num : - du vom of from dated".split())
+_IDENTIFIER_NOISE = frozenset(
+    [
+        "no",
+        "no.",
+        "nr",
+        "nr.",
+        "n°",
+        "nº",
+        "#",
+        "number",
+        "nummer",
+        "numero",
+        "num",
+        ":",
+        "-",
+        "du",
+        "vom",
+        "of",
+        "from",
+        "dated",
+    ]
+)
 _IDENTIFIER_STRIP = ".,;:()[]'\""
 _MONEY = re.compile(r"^-?\d{1,3}(?:[.,\s]\d{3})*[.,]\d{2}$")
 _PHONE = re.compile(r"^\+\d{6,}$")
@@ -107,7 +131,11 @@ def _candidates_from_hit(
     for position, phrase in enumerate(phrases[:2]):
         value = _value_parse(hit.field, phrase.text, context)
         if value is not None:
-            return [FieldValue(value, hit.strength * (1.0 if position == 0 else 0.95), hit.line.page, hit.line.index)]
+            return [
+                FieldValue(
+                    value, hit.strength * (1.0 if position == 0 else 0.95), hit.line.page, hit.line.index
+                )
+            ]
         if len(phrase.text.split()) > 3:
             break
     below = values_below(hit, hits_on_line, document)
@@ -121,7 +149,9 @@ def _candidates_from_hit(
     return []
 
 
-def _amount_column_candidates(hit: LabelHit, below: list[LabelValue], context: ReadingContext) -> list[FieldValue]:
+def _amount_column_candidates(
+    hit: LabelHit, below: list[LabelValue], context: ReadingContext
+) -> list[FieldValue]:
     """A column of amounts under a totals header: the sum row when the column adds up, else the first."""
     amounts: list[tuple[Decimal, TextLine]] = []
     for found in below:
@@ -135,7 +165,11 @@ def _amount_column_candidates(hit: LabelHit, below: list[LabelValue], context: R
         value, line = amounts[-1]
         return [FieldValue(value, hit.strength * BELOW_FACTOR, line.page, line.index)]
     value, line = amounts[0]
-    return [FieldValue(value, hit.strength * BELOW_FACTOR * (0.8 if len(amounts) > 1 else 1.0), line.page, line.index)]
+    return [
+        FieldValue(
+            value, hit.strength * BELOW_FACTOR * (0.8 if len(amounts) > 1 else 1.0), line.page, line.index
+        )
+    ]
 
 
 def header_fields_read(
@@ -145,9 +179,8 @@ def header_fields_read(
     candidates: dict[str, list[FieldValue]] = {}
     for hits in hits_by_line.values():
         for hit in hits:
-            if hit.field not in (INVOICE_NUMBER, INVOICE_DATE, DUE_DATE, PURCHASE_ORDER, CURRENCY, PAYMENT_TERMS):
-                if hit.field not in AMOUNT_FIELDS:
-                    continue
+            if hit.field not in _HEADER_FIELDS:
+                continue
             found = _candidates_from_hit(hit, hits, document, context)
             candidates.setdefault(hit.field, []).extend(found)
             if hit.field == INVOICE_NUMBER and found and found[0].line == hit.line.index:
@@ -180,11 +213,13 @@ def totals_choose(
 ) -> dict[str, FieldValue]:
     """Subtotal, tax and total chosen together: a combination where subtotal + tax = total scores best."""
     options = {
-        field: sorted(candidates.get(field, []), key=lambda candidate: -candidate.confidence)[:6] + [None]
+        field: [*sorted(candidates.get(field, []), key=lambda candidate: -candidate.confidence)[:6], None]
         for field in (SUBTOTAL, TAX, TOTAL)
     }
     due = candidates.get(AMOUNT_DUE, [])
-    options[TOTAL] = options[TOTAL][:-1] + [FieldValue(c.value, c.confidence * 0.8, c.page, c.line) for c in due][:3]
+    options[TOTAL] = (
+        options[TOTAL][:-1] + [FieldValue(c.value, c.confidence * 0.8, c.page, c.line) for c in due][:3]
+    )
     options[TOTAL].append(None)
     best, best_score = {}, -1.0
     for subtotal, tax, total in product(options[SUBTOTAL], options[TAX], options[TOTAL]):

@@ -82,30 +82,63 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
     ),
     CURRENCY: ((STRONG, r"currency|wahrung|devise|valuta|monnaie"),),
     TOTAL: (
-        (STRONG, r"grand\s*total|invoice\s*total|total\s*invoice(?:\s*amount)?|total\s*amount(?!\s*(?:excl|before|net|ex))"),
-        (STRONG, r"total\s*(?:amount\s*)?(?:incl(?:\.|uding)?|inc\.?|with)\s*(?:vat|tax|gst)|total\s*t\.?t\.?c\.?"),
+        (
+            STRONG,
+            r"grand\s*total|invoice\s*total|total\s*invoice(?:\s*amount)?|total\s*amount(?!\s*(?:excl|before|net|ex))",
+        ),
+        (
+            STRONG,
+            r"total\s*(?:amount\s*)?(?:incl(?:\.|uding)?|inc\.?|with)\s*(?:vat|tax|gst)|total\s*t\.?t\.?c\.?",
+        ),
         (STRONG, r"montant\s*(?:total\s*)?t\.?t\.?c\.?|bruttosumme|brutto[\s-]*(?:betrag|summe)|endbetrag"),
-        (STRONG, r"gesamt[\s-]*(?:betrag|summe)(?:\s*brutto)?|rechnungs[\s-]*(?:betrag|summe)|summe\s*brutto"),
+        (
+            STRONG,
+            r"gesamt[\s-]*(?:betrag|summe)(?:\s*brutto)?|rechnungs[\s-]*(?:betrag|summe)|summe\s*brutto",
+        ),
         (STRONG, r"totaal\s*(?:incl\.?|inclusief)\s*btw|factuur\s*totaal|totaal\s*factuur|totaalbedrag"),
         (WEAK, r"total|totaal|gesamt|summe"),
     ),
     AMOUNT_DUE: (
         (MEDIUM, r"amount\s*due|balance\s*due|total\s*due|due\s*payable|amount\s*payable|zahlbetrag"),
-        (MEDIUM, r"zu\s*zahlen(?:der\s*betrag)?|net\s*a\s*payer|solde\s*a\s*payer|te\s*betalen|reste\s*a\s*payer"),
+        (
+            MEDIUM,
+            r"zu\s*zahlen(?:der\s*betrag)?|net\s*a\s*payer|solde\s*a\s*payer|te\s*betalen|reste\s*a\s*payer",
+        ),
     ),
     SUBTOTAL: (
-        (STRONG, r"sub[\s-]*total|net\s*total|total\s*net|net\s*amount|total\s*h\.?t\.?|montant\s*(?:total\s*)?h\.?t\.?"),
-        (STRONG, r"total\s*(?:amount\s*)?(?:excl(?:\.|uding)?|ex\.?|before|without|w/o|net\s*of)\s*(?:vat|tax|gst)"),
+        (
+            STRONG,
+            r"sub[\s-]*total|net\s*total|total\s*net|net\s*amount|total\s*h\.?t\.?|montant\s*(?:total\s*)?h\.?t\.?",
+        ),
+        (
+            STRONG,
+            r"total\s*(?:amount\s*)?(?:excl(?:\.|uding)?|ex\.?|before|without|w/o|net\s*of)\s*(?:vat|tax|gst)",
+        ),
         (STRONG, r"total\s*hors\s*taxes?|sous[\s-]*total|nettobetrag|netto[\s-]*(?:summe|betrag|gesamt)"),
-        (STRONG, r"summe\s*netto|gesamt\s*netto|zwischensumme|(?:rechnungs|gesamt)?summe\s*ohne\s*(?:ust|mwst)\.?"),
-        (STRONG, r"subtotaal|totaal\s*(?:excl\.?|exclusief)\s*btw|netto\s*bedrag|bedrag\s*excl\.?(?:\s*btw)?"),
+        (
+            STRONG,
+            r"summe\s*netto|gesamt\s*netto|zwischensumme|(?:rechnungs|gesamt)?summe\s*ohne\s*(?:ust|mwst)\.?",
+        ),
+        (
+            STRONG,
+            r"subtotaal|totaal\s*(?:excl\.?|exclusief)\s*btw|netto\s*bedrag|bedrag\s*excl\.?(?:\s*btw)?",
+        ),
         (MEDIUM, r"amount\s*(?:excl|before)\.?\s*(?:vat|tax)|taxable\s*amount|base\s*h\.?t\.?|netto"),
         (WEAK, r"positionssumme|grondslag|warenwert"),
     ),
     TAX: (
-        (STRONG, r"total\s*(?:vat|tax|gst|tva|btw)|(?:vat|tax|gst|sales\s*tax)\s*(?:total|amount)|total\s*taxes"),
-        (STRONG, r"montant\s*(?:total\s*)?(?:de\s*(?:la\s*)?)?tva|mwst[\s.-]*(?:betrag|summe)|ust[\s.-]*(?:betrag|summe)"),
-        (STRONG, r"umsatzsteuer[\s-]*(?:betrag|summe)|mehrwertsteuer[\s-]*(?:betrag)?|steuerbetrag|summe\s*(?:mwst|ust)"),
+        (
+            STRONG,
+            r"total\s*(?:vat|tax|gst|tva|btw)|(?:vat|tax|gst|sales\s*tax)\s*(?:total|amount)|total\s*taxes",
+        ),
+        (
+            STRONG,
+            r"montant\s*(?:total\s*)?(?:de\s*(?:la\s*)?)?tva|mwst[\s.-]*(?:betrag|summe)|ust[\s.-]*(?:betrag|summe)",
+        ),
+        (
+            STRONG,
+            r"umsatzsteuer[\s-]*(?:betrag|summe)|mehrwertsteuer[\s-]*(?:betrag)?|steuerbetrag|summe\s*(?:mwst|ust)",
+        ),
         (STRONG, r"btw[\s-]*bedrag|totaal\s*btw|bedrag\s*btw"),
         (WEAK, r"tva|vat|tax|btw|mwst|ust|umsatzsteuer|gst"),
     ),
@@ -116,9 +149,18 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
         (WEAK, r"terms"),
     ),
     TAX_ID: (
-        (STRONG, r"vat[\s-]*(?:id|no|nr|number|reg(?:istration)?(?:\s*(?:no|number))?)\.?|tax\s*id|federal\s*tax\s*id"),
-        (STRONG, r"ust[\s.-]*id[\s.-]*(?:nr|no)?\.?|umsatzsteuer[\s-]*id(?:entifikationsnummer)?|st[\s.-]*nr\.?"),
-        (STRONG, r"(?:n[°o]\s*)?tva(?:\s*intra[\s-]*com(?:munautaire)?)?|btw[\s-]*(?:nummer|nr|id)\.?|gstin|ein"),
+        (
+            STRONG,
+            r"vat[\s-]*(?:id|no|nr|number|reg(?:istration)?(?:\s*(?:no|number))?)\.?|tax\s*id|federal\s*tax\s*id",
+        ),
+        (
+            STRONG,
+            r"ust[\s.-]*id[\s.-]*(?:nr|no)?\.?|umsatzsteuer[\s-]*id(?:entifikationsnummer)?|st[\s.-]*nr\.?",
+        ),
+        (
+            STRONG,
+            r"(?:n[°o]\s*)?tva(?:\s*intra[\s-]*com(?:munautaire)?)?|btw[\s-]*(?:nummer|nr|id)\.?|gstin|ein",
+        ),
         (MEDIUM, r"steuernummer|siren|siret|kvk(?:[\s-]*nummer)?"),
     ),
     SELLER: (
@@ -126,21 +168,48 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
         (STRONG, r"rechnungssteller|fournisseur|vendeur|emetteur|leverancier|verkoper"),
     ),
     BUYER: (
-        (STRONG, r"bill(?:ed)?\s*to|invoice\s*to|sold\s*to|ship(?:ped)?\s*to|deliver(?:y|ed)?\s*to|buyer|customer"),
-        (STRONG, r"kaufer(?:/leistungsempfanger)?|kunde|rechnungsempfanger|warenempfanger|leistungsempfanger"),
-        (STRONG, r"rechnungsadresse|lieferanschrift|lieferadresse|adresse\s*(?:de\s*(?:facturation|livraison)|du\s*client)"),
+        (
+            STRONG,
+            r"bill(?:ed)?\s*to|invoice\s*to|sold\s*to|ship(?:ped)?\s*to|deliver(?:y|ed)?\s*to|buyer|customer",
+        ),
+        (
+            STRONG,
+            r"kaufer(?:/leistungsempfanger)?|kunde|rechnungsempfanger|warenempfanger|leistungsempfanger",
+        ),
+        (
+            STRONG,
+            r"rechnungsadresse|lieferanschrift|lieferadresse|adresse\s*(?:de\s*(?:facturation|livraison)|du\s*client)",
+        ),
         (STRONG, r"client|destinataire|factuuradres|afleveradres|klant|afnemer|guest\s*name"),
     ),
     OTHER: (
         (STRONG, rf"(?:customer|client|kunden|klant(?:en)?|account|debitor(?:en)?)[\s-]*{_NUMBER}"),
-        (STRONG, rf"kundennummer|klantnummer|(?:n[°o]|numero)\s*(?:de\s*)?client|delivery\s*note\s*{_NUMBER}"),
-        (STRONG, r"lieferschein[\s-]*(?:nr|nummer|datum)?\.?|auftrag(?:s)?[\s-]*(?:nr|nummer|datum)[\s-]*(?:lief)?"),
+        (
+            STRONG,
+            rf"kundennummer|klantnummer|(?:n[°o]|numero)\s*(?:de\s*)?client|delivery\s*note\s*{_NUMBER}",
+        ),
+        (
+            STRONG,
+            r"lieferschein[\s-]*(?:nr|nummer|datum)?\.?|auftrag(?:s)?[\s-]*(?:nr|nummer|datum)[\s-]*(?:lief)?",
+        ),
         (STRONG, r"(?:n[°o]\s*)?bon\s*de\s*(?:livraison|reception|vente)|order\s*date|bestell[\s-]*datum"),
-        (STRONG, r"delivery\s*date|date\s*of\s*(?:delivery|supply|service)|ship(?:ping)?\s*date|service\s*date"),
-        (STRONG, r"liefer(?:ungs)?[\s-]*(?:und\s*leistungs)?[\s-]*datum|leistungs[\s-]*datum|leistungszeitraum"),
-        (STRONG, r"date\s*de\s*livraison|date\s*de\s*(?:debut|fin)\s*de\s*prestation|leverdatum|afleverdatum"),
+        (
+            STRONG,
+            r"delivery\s*date|date\s*of\s*(?:delivery|supply|service)|ship(?:ping)?\s*date|service\s*date",
+        ),
+        (
+            STRONG,
+            r"liefer(?:ungs)?[\s-]*(?:und\s*leistungs)?[\s-]*datum|leistungs[\s-]*datum|leistungszeitraum",
+        ),
+        (
+            STRONG,
+            r"date\s*de\s*livraison|date\s*de\s*(?:debut|fin)\s*de\s*prestation|leverdatum|afleverdatum",
+        ),
         (STRONG, r"(?:n[°o]|date)\s*de\s*facture\s*associee|order\s*id|check\s*(?:in|out)|period"),
-        (STRONG, r"gesamtbetrag\s*der\s*(?:zuschlage|abschlage)|anzahlung(?:en)?|vorauszahlung|prepaid|acompte"),
+        (
+            STRONG,
+            r"gesamtbetrag\s*der\s*(?:zuschlage|abschlage)|anzahlung(?:en)?|vorauszahlung|prepaid|acompte",
+        ),
         (STRONG, r"deposit|aanbetaling|discount|rabatt|skonto|remise|korting|escompte"),
         (STRONG, r"guest\s*name|payment\s*mode|phone|telefon|tel\.|fax|e-?mail|iban|bic|swift"),
     ),
@@ -195,7 +264,11 @@ def _labels_compile() -> dict[str, tuple[re.Pattern[str], tuple[tuple[str, float
     characters = (set().union(*firsts) | set("abcdefghijklmnopqrstuvwxyz0123456789#°")) - {_ANY_FIRST}
     buckets = {}
     for character in characters:
-        chosen = [rule for rule, first in zip(rules, firsts, strict=True) if character in first or _ANY_FIRST in first]
+        chosen = [
+            rule
+            for rule, first in zip(rules, firsts, strict=True)
+            if character in first or _ANY_FIRST in first
+        ]
         if not chosen:
             continue
         pattern = "|".join(f"({alternative})" for _, _, alternative in chosen)

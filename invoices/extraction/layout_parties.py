@@ -36,7 +36,7 @@ _NOT_A_NAME = re.compile(
     r"|^\s*[\w .-]{1,25}:(?:\s|$)",
     re.IGNORECASE,
 )
-_PHRASE_SEPARATORS = re.compile(r"\s+[-–|•●·]\s+|\s*[•●|·]\s*|,\s+")
+_PHRASE_SEPARATORS = re.compile(r"\s+[-\u2013|•●·]\s+|\s*[•●|·]\s*|,\s+")
 _TITLE_WORDS = re.compile(
     r"^(?:tax\s*)?(?:invoice|rechnung|facture|factuur|credit\s*note|gutschrift|avoir|receipt|quittung|bill)\b"
     r"|payment\s*receipt|kopie|copy|page|seite",
@@ -71,7 +71,9 @@ class _Region:
 
     def holds(self, line: TextLine, word: Word | None = None) -> bool:
         x0, x1 = (word.x0, word.x1) if word else (line.x0, line.x1)
-        return line.page == self.page and self.top <= line.top <= self.bottom and x1 > self.x0 and x0 < self.x1
+        return (
+            line.page == self.page and self.top <= line.top <= self.bottom and x1 > self.x0 and x0 < self.x1
+        )
 
 
 def _is_heading(hit: LabelHit) -> bool:
@@ -82,7 +84,10 @@ def _is_heading(hit: LabelHit) -> bool:
         return False
     if index > 0:
         previous = line.words[index - 1]
-        if previous.text.endswith(":") or line.words[index].x0 - previous.x1 < COLUMN_GAP_RATIO * previous.size:
+        if (
+            previous.text.endswith(":")
+            or line.words[index].x0 - previous.x1 < COLUMN_GAP_RATIO * previous.size
+        ):
             return False
     after = line.text[hit.end :]
     if not after.strip() or after.lstrip().startswith(":"):
@@ -94,7 +99,9 @@ def _is_heading(hit: LabelHit) -> bool:
     return line.words[following].x0 - line.words[last].x1 >= COLUMN_GAP_RATIO * line.words[following].size
 
 
-def buyer_regions(document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]]) -> list[_Region]:
+def buyer_regions(
+    document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]]
+) -> list[_Region]:
     """The blocks under buyer headings ("Bill to", "Käufer", "Factuuradres"): a column some lines deep."""
     regions = []
     for hits in hits_by_line.values():
@@ -102,14 +109,16 @@ def buyer_regions(document: LayoutDocument, hits_by_line: dict[tuple[int, int], 
             if hit.field == BUYER and _is_heading(hit):
                 line = hit.line
                 right = min((other.x0 for other in hits if other.x0 > hit.x1 + 5), default=hit.x0 + 230)
-                regions.append(_Region(line.page, line.top, line.bottom + 9 * line.size * 1.3, hit.x0 - 8, right - 2))
+                regions.append(
+                    _Region(line.page, line.top, line.bottom + 9 * line.size * 1.3, hit.x0 - 8, right - 2)
+                )
     return regions
 
 
 def _name_clean(text: str) -> str | None:
     if _NOT_A_NAME.search(text):
         return None
-    text = text.strip(" :,;-–")
+    text = text.strip(" :,;-\u2013")
     if len(text) < 2 or sum(character.isalpha() for character in text) < 2:
         return None
     return text
@@ -157,7 +166,9 @@ def _legal_form_names(document: LayoutDocument, buyers: list[_Region]) -> list[F
                     continue
                 word_index = line.word_index_at(phrase_start)
                 word = line.words[min(word_index, len(line.words) - 1)]
-                if any(region.holds(line, word) for region in buyers) or _BUYER_MARKERS.search(line.folded[:phrase_start]):
+                if any(region.holds(line, word) for region in buyers) or _BUYER_MARKERS.search(
+                    line.folded[:phrase_start]
+                ):
                     continue
                 score = 0.6 + (0.15 if page.number == 0 and line.top < page.height * 0.25 else 0.0)
                 names.setdefault(name.casefold(), []).append((score, line))
@@ -166,10 +177,11 @@ def _legal_form_names(document: LayoutDocument, buyers: list[_Region]) -> list[F
         score, line = max(occurrences, key=lambda item: item[0])
         bonus = 0.1 if len(occurrences) > 1 else 0.0
         name = next(
-            text[: m.end()] for _, text in _phrases(line.text) if (m := _LEGAL_FORM.search(text))
-            and text[: m.end()].strip(" :,;-–").casefold() in names
+            text[: m.end()]
+            for _, text in _phrases(line.text)
+            if (m := _LEGAL_FORM.search(text)) and text[: m.end()].strip(" :,;-\u2013").casefold() in names
         )
-        found.append(FieldValue(name.strip(" :,;-–"), min(score + bonus, 0.8), line.page, line.index))
+        found.append(FieldValue(name.strip(" :,;-\u2013"), min(score + bonus, 0.8), line.page, line.index))
     return found
 
 
@@ -191,7 +203,9 @@ def _top_text_name(
     page = document.pages[0]
     sizes = sorted(word.size for line in page.lines for word in line.words)
     body_size = sizes[len(sizes) // 2]
-    top_lines = [line for line in page.lines if line.top < page.height * 0.25 and line.size > body_size * 1.15]
+    top_lines = [
+        line for line in page.lines if line.top < page.height * 0.25 and line.size > body_size * 1.15
+    ]
     for line in sorted(top_lines, key=lambda line: (-line.size, line.top)):
         if _TITLE_WORDS.search(line.folded) or any(region.holds(line) for region in buyers):
             continue
@@ -240,6 +254,7 @@ def vendor_tax_id_read(
     candidates = []
     for line in document.lines:
         labelled = any(hit.field == TAX_ID for hit in hits_by_line.get((line.page, line.index), []))
+        found_before = len(candidates)
         for pattern, needs_label in ((_VAT, False), (_GSTIN, False), (_EIN, True)):
             for match in pattern.finditer(line.text):
                 if needs_label and not labelled:
@@ -250,7 +265,7 @@ def vendor_tax_id_read(
                     continue
                 value = re.sub(r"[\s.]", "", match.group())
                 candidates.append(FieldValue(value, 0.85 if labelled else 0.6, line.page, line.index))
-        if labelled and not candidates:
+        if labelled and len(candidates) == found_before:
             # A labelled id of no known national shape ("USt-IdNr: DE12435679" in sample data).
             loose = _LOOSE_TAX_ID.search(line.text)
             if loose and not _BUYER_MARKERS.search(line.folded[: loose.start()]):
@@ -279,5 +294,7 @@ def document_type_read(document: LayoutDocument, total_negative: bool) -> FieldV
 def _title_like(line: TextLine, offset: int) -> bool:
     """The credit-memo word starts its phrase and is followed by a number ("Gutschrift Nr. 12")."""
     index = line.word_index_at(offset)
-    starts_phrase = index == 0 or line.words[index].x0 - line.words[index - 1].x1 >= COLUMN_GAP_RATIO * line.size
+    starts_phrase = (
+        index == 0 or line.words[index].x0 - line.words[index - 1].x1 >= COLUMN_GAP_RATIO * line.size
+    )
     return starts_phrase and bool(re.search(r"\d", line.text[offset : offset + 40]))

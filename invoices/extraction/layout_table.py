@@ -35,13 +35,22 @@ TAX_RATE = "tax_rate"
 POSITION = "position"
 
 _HEADER_WORDS: tuple[tuple[str, str], ...] = (
-    (DESCRIPTION, r"(?:item\s*|article\s*|leistungs|artikel)?(?:description|designation|beschreibung|bezeichnung)"),
+    (
+        DESCRIPTION,
+        r"(?:item\s*|article\s*|leistungs|artikel)?(?:description|designation|beschreibung|bezeichnung)",
+    ),
     (DESCRIPTION, r"omschrijving|libelle|particulars|produkt|product|produit|prestation|omschr"),
-    (ITEM, r"items?|articles?|artikel(?:en)?|services?|leistung|details|goods|waren|naam|name|nom|referenzen"),
+    (
+        ITEM,
+        r"items?|articles?|artikel(?:en)?|services?|leistung|details|goods|waren|naam|name|nom|referenzen",
+    ),
     (QUANTITY, r"qty|quantity|quantite|qte|menge|anzahl|aantal|hoeveelheid|units|hours|hrs|stuks|anz|nombre"),
     (PRICE, r"unit\s*(?:price|cost)|prix\s*unitaire|p\.\s*u\.|einzelpreis|stuckpreis|nettopreis|e-preis"),
     (PRICE, r"price|rate|prix|preis|prijs|stukprijs|eenheidsprijs|tarif"),
-    (AMOUNT, r"line\s*total|net\s*amount|nettobetrag|nettowert|gesamtpreis|prix\s*total|ext(?:ended)?\s*price"),
+    (
+        AMOUNT,
+        r"line\s*total|net\s*amount|nettobetrag|nettowert|gesamtpreis|prix\s*total|ext(?:ended)?\s*price",
+    ),
     (AMOUNT, r"amount|total|betrag|gesamt|summe|montant|bedrag|totaal|wert"),
     (TAX_RATE, r"vat|tax|mwst|ust|tva|btw|steuersatz|steuer|taux|gst"),
     (POSITION, r"pos|position|ligne|line|regel|lfd|nr|no|#"),
@@ -51,13 +60,46 @@ _HEADER_PATTERN = re.compile(
 )
 _HEADER_START = re.compile(r"(?<![a-z0-9])(?=[a-z#])")
 _MONEY_LIKE = re.compile(r"\d[.,]\d{2}(?!\d)")
-_NUMBER_WITH_UNIT = re.compile(r"^([-−]?\d[\d.,]*)([a-zA-Z][a-zA-Z()]*\.?)$")
+_NUMBER_WITH_UNIT = re.compile(r"^([-\u2212]?\d[\d.,]*)([a-zA-Z][a-zA-Z()]*\.?)$")
 _UNIT_WORDS = frozenset(
-    "pce pcs pc stk stk. st st. stck x h hrs hours kg g l m m2 m3 lfm ea each unit units uur std std. "
-    "piece pieces pieces. stuks pack pak box".split()
+    [
+        "pce",
+        "pcs",
+        "pc",
+        "stk",
+        "stk.",
+        "st",
+        "st.",
+        "stck",
+        "x",
+        "h",
+        "hrs",
+        "hours",
+        "kg",
+        "g",
+        "l",
+        "m",
+        "m2",
+        "m3",
+        "lfm",
+        "ea",
+        "each",
+        "unit",
+        "units",
+        "uur",
+        "std",
+        "std.",
+        "piece",
+        "pieces",
+        "pieces.",
+        "stuks",
+        "pack",
+        "pak",
+        "box",
+    ]
 )
-_CURRENCY_WORDS = frozenset("€ $ £ eur usd gbp chf rs inr".split())
-_DETAIL_LINE = re.compile(r"^\s*(?:[•·\-–*]|[\w .-]{1,30}\s?:(?:\s|$))")
+_CURRENCY_WORDS = frozenset(["€", "$", "£", "eur", "usd", "gbp", "chf", "rs", "inr"])
+_DETAIL_LINE = re.compile(r"^\s*(?:[•·\-\u2013*]|[\w .-]{1,30}\s?:(?:\s|$))")
 _ALLOWANCE_LINE = re.compile(
     r"^\s*(?:\S+\s+)?(?:remise|rabatt|discount|allowance|charge|frais|korting|skonto|zuschlag|abschlag)\s*:",
 )
@@ -260,9 +302,7 @@ def _quantity_price_choose(numbers: list[_Number], amount: _Number, header: Tabl
     if pairs:
         _, quantity, price = max(pairs, key=lambda pair: pair[0])
         return quantity.value, price.value, 0.9
-    quantity_value = next(
-        (n.value for n in others if _role_at(n, header) == QUANTITY or n.unit), None
-    )
+    quantity_value = next((n.value for n in others if _role_at(n, header) == QUANTITY or n.unit), None)
     price_value = next((n.value for n in others if _role_at(n, header) == PRICE), None)
     return quantity_value, price_value, 0.6
 
@@ -325,8 +365,14 @@ class _TableState:
             if not description and self.pending:
                 description = self.pending[1]
             self.items.append(
-                {"page": line.page, "description": description, "quantity": quantity, "price": price,
-                 "amount": amount.value, "confidence": confidence}
+                {
+                    "page": line.page,
+                    "description": description,
+                    "quantity": quantity,
+                    "price": price,
+                    "amount": amount.value,
+                    "confidence": confidence,
+                }
             )
             self.used.add((line.page, line.index))
             self.pending, self.last_row = None, line
@@ -372,7 +418,13 @@ def _continues(previous: TextLine, line: TextLine, header: TableHeader) -> bool:
 def _reading_build(state: _TableState) -> TableReading:
     return TableReading(
         tuple(
-            TableItem(item["description"] or None, item["quantity"], item["price"], item["amount"], item["confidence"])
+            TableItem(
+                item["description"] or None,
+                item["quantity"],
+                item["price"],
+                item["amount"],
+                item["confidence"],
+            )
             for item in state.items
         ),
         frozenset(state.used),

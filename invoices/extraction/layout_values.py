@@ -20,7 +20,7 @@ COLUMN_GAP_RATIO = 1.6
 # Values are looked for at most this many lines below their label.
 LINES_BELOW = 4
 
-_SEPARATORS = re.compile(r"^[\s:#=.\-–]+")
+_SEPARATORS = re.compile(r"^[\s:#=.\-\u2013]+")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,9 @@ def value_right(hit: LabelHit, hits_on_line: list[LabelHit]) -> LabelValue | Non
 def phrases_right(hit: LabelHit, hits_on_line: list[LabelHit]) -> list[LabelValue]:
     """Every phrase right of `hit` up to the next label, split at column gaps: "in EUR", "3.800"."""
     line = hit.line
-    next_label = min((other.start for other in hits_on_line if other.start >= hit.end), default=len(line.text))
+    next_label = min(
+        (other.start for other in hits_on_line if other.start >= hit.end), default=len(line.text)
+    )
     phrases: list[LabelValue] = []
     pieces: list[str] = []
     previous: Word | None = None

@@ -118,7 +118,10 @@ class ExtractionResult:
         return {
             **fields,
             "line_items": [
-                {name: _field_dict(getattr(item, name)) for name in ("description", "quantity", "unit_price", "amount")}
+                {
+                    name: _field_dict(getattr(item, name))
+                    for name in ("description", "quantity", "unit_price", "amount")
+                }
                 for item in self.line_items
             ],
             "source": self.source.value,
