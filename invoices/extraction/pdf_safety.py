@@ -28,6 +28,7 @@ from pypdf import PasswordType
 
 MEBIBYTE = 1024 * 1024
 _STEP = 64 * 1024
+_BOMB_NOTE = "it was not opened (possible decompression bomb)."
 _SIGNATURE_WINDOW = 1024
 _STREAM_START = re.compile(rb"stream\r?\n|stream\r")
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
@@ -103,7 +104,7 @@ def pdf_safety_check(data: bytes, *, limits: PdfLimits | None = None) -> PdfSafe
     if len(data) > limits.max_bytes:
         return _rejected(
             PdfProblem.OVERSIZE,
-            f"The file is {_megabytes(len(data))}, over the {_megabytes(limits.max_bytes)} limit for invoices.",
+            f"The file is {_megabytes(len(data))}, over the {_megabytes(limits.max_bytes)} limit.",
         )
     if b"%PDF-" not in data[:_SIGNATURE_WINDOW]:
         kind = _format_guess(data)
@@ -205,17 +206,17 @@ def _bomb_find(data: bytes, limits: PdfLimits) -> str | None:
         if inflated > limits.max_stream_inflated_bytes:
             return (
                 "The PDF contains a compressed part that expands to more than "
-                f"{_megabytes(limits.max_stream_inflated_bytes)}; it was not opened (possible decompression bomb)."
+                f"{_megabytes(limits.max_stream_inflated_bytes)}; {_BOMB_NOTE}"
             )
         if total > limits.max_total_inflated_bytes:
             return (
                 "The PDF's compressed content expands to more than "
-                f"{_megabytes(limits.max_total_inflated_bytes)}; it was not opened (possible decompression bomb)."
+                f"{_megabytes(limits.max_total_inflated_bytes)}; {_BOMB_NOTE}"
             )
         if inflated > limits.ratio_floor_bytes and inflated > limits.max_inflation_ratio * len(raw):
             return (
                 "The PDF contains a compressed part that expands more than "
-                f"{limits.max_inflation_ratio} times; it was not opened (possible decompression bomb)."
+                f"{limits.max_inflation_ratio} times; {_BOMB_NOTE}"
             )
     return None
 
