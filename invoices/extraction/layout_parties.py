@@ -186,12 +186,22 @@ def _legal_form_names(document: LayoutDocument, buyers: list[_Region]) -> list[F
 
 
 def _phrases(text: str) -> list[tuple[int, str]]:
-    phrases, start = [], 0
+    """Parts of a line split at " - ", "|", "•", "," separators; "Acme Widgets, Inc." stays whole."""
+    phrases: list[tuple[int, str]] = []
+    start = 0
     for separator in _PHRASE_SEPARATORS.finditer(text):
         phrases.append((start, text[start : separator.start()]))
         start = separator.end()
     phrases.append((start, text[start:]))
-    return [(offset, phrase) for offset, phrase in phrases if phrase.strip()]
+    merged: list[tuple[int, str]] = []
+    for offset, phrase in phrases:
+        legal_form_alone = _LEGAL_FORM.fullmatch(phrase.strip()) is not None
+        if merged and legal_form_alone and text[offset - 2 : offset] == ", ":
+            previous_offset, _ = merged[-1]
+            merged[-1] = (previous_offset, text[previous_offset : offset + len(phrase)])
+        else:
+            merged.append((offset, phrase))
+    return [(offset, phrase) for offset, phrase in merged if phrase.strip()]
 
 
 def _top_text_name(

@@ -20,7 +20,7 @@ COLUMN_GAP_RATIO = 1.6
 # Values are looked for at most this many lines below their label.
 LINES_BELOW = 4
 
-_SEPARATORS = re.compile(r"^[\s:#=.\-\u2013]+")
+_SEPARATORS = re.compile(r"^(?:[\s:#=.]|[-\u2013](?![\d€£$¥₹]))+")
 
 
 @dataclass(frozen=True)
