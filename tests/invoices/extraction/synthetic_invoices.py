@@ -45,7 +45,8 @@ class Style:
         while whole:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]
-        return f"{sign}{self.currency_before}{self.thousands.join(groups)}{self.decimal}{fraction}{self.currency_after}"
+        number = f"{self.thousands.join(groups)}{self.decimal}{fraction}"
+        return f"{sign}{self.currency_before}{number}{self.currency_after}"
 
     def day(self, value: date) -> str:
         if self.date_format == "written":
@@ -223,37 +224,172 @@ def _table_render(pdf, invoice: Invoice, rows: list[Line], y: float, sign: int) 
     return y
 
 
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")  # fmt: skip
-_FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-              "novembre", "décembre")  # fmt: skip
-_DE_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-              "November", "Dezember")  # fmt: skip
-_NL_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-              "november", "december")  # fmt: skip
+_EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_FR_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_DE_MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+_NL_MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
-US = Style(",", ".", "$", "", "%m/%d/%Y", {
-    "bill_to": "Bill To", "number": "Invoice #", "date": "Invoice Date", "due": "Due Date", "order": "PO Number",
-    "subtotal": "Subtotal", "tax": "Sales Tax ({rate}%)", "total": "Total Due", "page": "Page"},
-    ("Description", "Qty", "Unit Price", "Amount"))  # fmt: skip
-DE = Style(".", ",", "", " €", "written", {
-    "bill_to": "Rechnungsempfänger", "number": "Rechnungsnummer", "date": "Rechnungsdatum", "due": "Fällig am",
-    "order": "Ihre Bestellung", "subtotal": "Nettobetrag", "tax": "zzgl. {rate}% MwSt.", "total": "Gesamtbetrag",
-    "page": "Seite"}, ("Bezeichnung", "Menge", "Einzelpreis", "Gesamt"), _DE_MONTHS)  # fmt: skip
-FR = Style(" ", ",", "", " €", "%d/%m/%Y", {
-    "bill_to": "Adresse de facturation", "number": "Facture n°", "date": "Date de facture", "due": "Échéance",
-    "order": "Bon de commande", "subtotal": "Total HT", "tax": "TVA {rate} %", "total": "Total TTC", "page": "Page"},
-    ("Désignation", "Qté", "Prix unitaire HT", "Montant HT"), _FR_MONTHS)  # fmt: skip
-NL = Style(".", ",", "€ ", "", "written", {
-    "bill_to": "Factuuradres", "number": "Factuurnummer", "date": "Factuurdatum", "due": "Vervaldatum",
-    "order": "Inkoopordernummer", "subtotal": "Subtotaal", "tax": "BTW {rate}%", "total": "Totaal", "page": "Pagina"},
-    ("Omschrijving", "Aantal", "Prijs", "Bedrag"), _NL_MONTHS)  # fmt: skip
-UK = Style(",", ".", "£", "", "written", {
-    "bill_to": "Customer", "number": "Credit Note No", "date": "Date", "due": "Due Date", "order": "Your Order No",
-    "subtotal": "Net Total", "tax": "VAT {rate}%", "total": "Total", "page": "Page"},
-    ("Description", "Quantity", "Price", "Total"), _EN_MONTHS)  # fmt: skip
-US_WRITTEN = Style(",", ".", "", " USD", "written_us", dict(US.labels, tax="Tax {rate}%", total="Amount Due"),
-                   ("Item", "Hours", "Rate", "Line Total"), _EN_MONTHS)  # fmt: skip
+US = Style(
+    ",",
+    ".",
+    "$",
+    "",
+    "%m/%d/%Y",
+    {
+        "bill_to": "Bill To",
+        "number": "Invoice #",
+        "date": "Invoice Date",
+        "due": "Due Date",
+        "order": "PO Number",
+        "subtotal": "Subtotal",
+        "tax": "Sales Tax ({rate}%)",
+        "total": "Total Due",
+        "page": "Page",
+    },
+    ("Description", "Qty", "Unit Price", "Amount"),
+)
+DE = Style(
+    ".",
+    ",",
+    "",
+    " €",
+    "written",
+    {
+        "bill_to": "Rechnungsempfänger",
+        "number": "Rechnungsnummer",
+        "date": "Rechnungsdatum",
+        "due": "Fällig am",
+        "order": "Ihre Bestellung",
+        "subtotal": "Nettobetrag",
+        "tax": "zzgl. {rate}% MwSt.",
+        "total": "Gesamtbetrag",
+        "page": "Seite",
+    },
+    ("Bezeichnung", "Menge", "Einzelpreis", "Gesamt"),
+    _DE_MONTHS,
+)
+FR = Style(
+    " ",
+    ",",
+    "",
+    " €",
+    "%d/%m/%Y",
+    {
+        "bill_to": "Adresse de facturation",
+        "number": "Facture n°",
+        "date": "Date de facture",
+        "due": "Échéance",
+        "order": "Bon de commande",
+        "subtotal": "Total HT",
+        "tax": "TVA {rate} %",
+        "total": "Total TTC",
+        "page": "Page",
+    },
+    ("Désignation", "Qté", "Prix unitaire HT", "Montant HT"),
+    _FR_MONTHS,
+)
+NL = Style(
+    ".",
+    ",",
+    "€ ",
+    "",
+    "written",
+    {
+        "bill_to": "Factuuradres",
+        "number": "Factuurnummer",
+        "date": "Factuurdatum",
+        "due": "Vervaldatum",
+        "order": "Inkoopordernummer",
+        "subtotal": "Subtotaal",
+        "tax": "BTW {rate}%",
+        "total": "Totaal",
+        "page": "Pagina",
+    },
+    ("Omschrijving", "Aantal", "Prijs", "Bedrag"),
+    _NL_MONTHS,
+)
+UK = Style(
+    ",",
+    ".",
+    "£",
+    "",
+    "written",
+    {
+        "bill_to": "Customer",
+        "number": "Credit Note No",
+        "date": "Date",
+        "due": "Due Date",
+        "order": "Your Order No",
+        "subtotal": "Net Total",
+        "tax": "VAT {rate}%",
+        "total": "Total",
+        "page": "Page",
+    },
+    ("Description", "Quantity", "Price", "Total"),
+    _EN_MONTHS,
+)
+US_WRITTEN = Style(
+    ",",
+    ".",
+    "",
+    " USD",
+    "written_us",
+    dict(US.labels, tax="Tax {rate}%", total="Amount Due"),
+    ("Item", "Hours", "Rate", "Line Total"),
+    _EN_MONTHS,
+)
 
 
 def _d(text: str) -> Decimal:
@@ -264,68 +400,162 @@ def invoices_build() -> list[Invoice]:
     """The synthetic set, from fixed data."""
     return [
         Invoice(
-            "us_acme_services", "en", US, "Acme Widgets, Inc.",
+            "us_acme_services",
+            "en",
+            US,
+            "Acme Widgets, Inc.",
             ("1200 Market Street, Suite 400", "Springfield, IL 62701", "Tax ID: 12-3456789"),
             ("Globex Corporation", "Attn: Accounts Payable", "42 Industrial Way", "Shelbyville, IL 62565"),
-            "INVOICE", "INV-2024-0042", date(2024, 3, 4), date(2024, 4, 3), "PO-7781", "USD", _d("8.25"),
-            [Line("Widget assembly, model A", _d("120"), _d("12.50")),
-             Line("On-site installation (hours)", _d("6"), _d("95.00")),
-             Line("Extended warranty, 24 months", _d("1"), _d("1250.00"))],
+            "INVOICE",
+            "INV-2024-0042",
+            date(2024, 3, 4),
+            date(2024, 4, 3),
+            "PO-7781",
+            "USD",
+            _d("8.25"),
+            [
+                Line("Widget assembly, model A", _d("120"), _d("12.50")),
+                Line("On-site installation (hours)", _d("6"), _d("95.00")),
+                Line("Extended warranty, 24 months", _d("1"), _d("1250.00")),
+            ],
             notes=("Terms: Net 30", "Please make checks payable to Acme Widgets, Inc."),
         ),
         Invoice(
-            "de_mueller_rechnung", "de", DE, "Müller & Söhne GmbH",
-            ("Hauptstraße 12, 70173 Stuttgart", "USt-IdNr.: DE811907980", "IBAN: DE89 3704 0044 0532 0130 00"),
+            "de_mueller_rechnung",
+            "de",
+            DE,
+            "Müller & Söhne GmbH",
+            (
+                "Hauptstraße 12, 70173 Stuttgart",
+                "USt-IdNr.: DE811907980",
+                "IBAN: DE89 3704 0044 0532 0130 00",
+            ),
             ("Beispiel AG", "Einkauf", "Industriestraße 5", "80331 München"),
-            "Rechnung", "RE-2024-117", date(2024, 3, 15), date(2024, 4, 14), "4500012345", "EUR", _d("19"),
-            [Line("Schrauben M8 x 40, verzinkt", _d("500"), _d("0.18")),
-             Line("Montageplatte Stahl 2 mm", _d("12"), _d("48.90")),
-             Line("Lieferpauschale", _d("1"), _d("1234.50"))],
-            letterhead_right=True, footer=("Müller & Söhne GmbH · Amtsgericht Stuttgart HRB 12345",),
+            "Rechnung",
+            "RE-2024-117",
+            date(2024, 3, 15),
+            date(2024, 4, 14),
+            "4500012345",
+            "EUR",
+            _d("19"),
+            [
+                Line("Schrauben M8 x 40, verzinkt", _d("500"), _d("0.18")),
+                Line("Montageplatte Stahl 2 mm", _d("12"), _d("48.90")),
+                Line("Lieferpauschale", _d("1"), _d("1234.50")),
+            ],
+            letterhead_right=True,
+            footer=("Müller & Söhne GmbH · Amtsgericht Stuttgart HRB 12345",),
         ),
         Invoice(
-            "fr_dupont_facture", "fr", FR, "Boulangerie Dupont SARL",
+            "fr_dupont_facture",
+            "fr",
+            FR,
+            "Boulangerie Dupont SARL",
             ("12 rue de la Paix, 75002 Paris", "N° TVA : FR40303265045", "SIRET : 303 265 045 00015"),
             ("Hôtel du Parc", "Service comptabilité", "3 avenue Foch", "69006 Lyon"),
-            "FACTURE", "2024-0815", date(2024, 1, 2), date(2024, 2, 1), "BC-2024-77", "EUR", _d("5.5"),
-            [Line("Pain de campagne 500 g", _d("240"), _d("2.35")),
-             Line("Croissants au beurre", _d("1200"), _d("0.95")),
-             Line("Forfait livraison matinale", _d("1"), _d("1500.00"))],
+            "FACTURE",
+            "2024-0815",
+            date(2024, 1, 2),
+            date(2024, 2, 1),
+            "BC-2024-77",
+            "EUR",
+            _d("5.5"),
+            [
+                Line("Pain de campagne 500 g", _d("240"), _d("2.35")),
+                Line("Croissants au beurre", _d("1200"), _d("0.95")),
+                Line("Forfait livraison matinale", _d("1"), _d("1500.00")),
+            ],
             notes=("Conditions de paiement : 30 jours net",),
         ),
         Invoice(
-            "nl_jansen_factuur", "nl", NL, "Bakkerij Jansen B.V.",
-            ("Dorpsstraat 8, 1234 AB Amsterdam", "BTW-nummer: NL123456789B01", "IBAN: NL91 ABNA 0417 1643 00"),
+            "nl_jansen_factuur",
+            "nl",
+            NL,
+            "Bakkerij Jansen B.V.",
+            (
+                "Dorpsstraat 8, 1234 AB Amsterdam",
+                "BTW-nummer: NL123456789B01",
+                "IBAN: NL91 ABNA 0417 1643 00",
+            ),
             ("Restaurant De Molen", "t.a.v. de administratie", "Molenweg 3", "3500 AA Utrecht"),
-            "Factuur", "F-9001", date(2024, 2, 12), date(2024, 3, 13), "PO-55-2024", "EUR", _d("9"),
-            [Line("Volkorenbrood", _d("80"), _d("3.10")),
-             Line("Appeltaart groot", _d("15"), _d("18.75")),
-             Line("Bezorgkosten", _d("1"), _d("25.00"))],
+            "Factuur",
+            "F-9001",
+            date(2024, 2, 12),
+            date(2024, 3, 13),
+            "PO-55-2024",
+            "EUR",
+            _d("9"),
+            [
+                Line("Volkorenbrood", _d("80"), _d("3.10")),
+                Line("Appeltaart groot", _d("15"), _d("18.75")),
+                Line("Bezorgkosten", _d("1"), _d("25.00")),
+            ],
             letterhead_right=True,
         ),
         Invoice(
-            "uk_harbour_credit_note", "en", UK, "Harbour Supplies Ltd",
+            "uk_harbour_credit_note",
+            "en",
+            UK,
+            "Harbour Supplies Ltd",
             ("7 Quay Road, Bristol BS1 4DJ", "VAT Reg No: GB 123 4567 89"),
             ("Northwind Traders Ltd", "Finance Department", "10 Kings Road", "London SW3 4RP"),
-            "CREDIT NOTE", "CN-0042", date(2024, 6, 5), None, "NW-1187", "GBP", _d("20"),
-            [Line("Returned: rope coils, 50 m", _d("4"), _d("37.50")),
-             Line("Damaged pallet allowance", _d("1"), _d("60.00"))],
+            "CREDIT NOTE",
+            "CN-0042",
+            date(2024, 6, 5),
+            None,
+            "NW-1187",
+            "GBP",
+            _d("20"),
+            [
+                Line("Returned: rope coils, 50 m", _d("4"), _d("37.50")),
+                Line("Damaged pallet allowance", _d("1"), _d("60.00")),
+            ],
             negative=True,
         ),
         Invoice(
-            "us_consulting_two_pages", "en", US_WRITTEN, "Brightpath Consulting LLC",
+            "us_consulting_two_pages",
+            "en",
+            US_WRITTEN,
+            "Brightpath Consulting LLC",
             ("500 Lakeshore Drive", "Chicago, IL 60611", "EIN: 98-7654321"),
             ("Initech Inc.", "Attn: Bill Lumbergh", "4120 Freidrich Lane", "Austin, TX 78744"),
-            "Invoice", "BC-2024-1107", date(2024, 11, 7), date(2024, 12, 7), "4410-77", "USD", _d("0"),
-            [Line(f"Consulting, week {week}: {topic}", _d(str(hours)), _d("175.00"))
-             for week, (topic, hours) in enumerate(
-                 [("discovery", 12), ("workshops", 16), ("data review", 9), ("architecture", 14), ("prototype", 20),
-                  ("testing", 11), ("rollout plan", 7), ("training", 10), ("handover", 5), ("support", 4),
-                  ("retrospective", 3), ("reporting", 6), ("migration", 18), ("tuning", 8), ("audit", 2),
-                  ("documentation", 9), ("review", 4), ("follow-up", 3)], start=1)],
-            rows_per_page=12, notes=("Payment terms: Net 30 days",),
+            "Invoice",
+            "BC-2024-1107",
+            date(2024, 11, 7),
+            date(2024, 12, 7),
+            "4410-77",
+            "USD",
+            _d("0"),
+            [
+                Line(f"Consulting, week {week}: {topic}", _d(str(hours)), _d("175.00"))
+                for week, (topic, hours) in enumerate(
+                    [
+                        ("discovery", 12),
+                        ("workshops", 16),
+                        ("data review", 9),
+                        ("architecture", 14),
+                        ("prototype", 20),
+                        ("testing", 11),
+                        ("rollout plan", 7),
+                        ("training", 10),
+                        ("handover", 5),
+                        ("support", 4),
+                        ("retrospective", 3),
+                        ("reporting", 6),
+                        ("migration", 18),
+                        ("tuning", 8),
+                        ("audit", 2),
+                        ("documentation", 9),
+                        ("review", 4),
+                        ("follow-up", 3),
+                    ],
+                    start=1,
+                )
+            ],
+            rows_per_page=12,
+            notes=("Payment terms: Net 30 days",),
         ),
-    ]  # fmt: skip
+    ]
 
 
 def synthetic_write(folder: Path = DEFAULT_FOLDER) -> list[Path]:
