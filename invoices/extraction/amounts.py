@@ -160,9 +160,11 @@ def amount_find_all(text: str, *, decimal_separator: str | None = None) -> list[
     """Every amount in a line of text, as (value, start, end); percentages and parts of words are skipped."""
     found: list[tuple[Decimal, int, int]] = []
     for match in _AMOUNT_IN_TEXT.finditer(text):
-        value = amount_parse(match.group(0), decimal_separator=decimal_separator)
+        text = match.group(0)
+        value = amount_parse(text, decimal_separator=decimal_separator)
         if value is not None:
-            found.append((value, match.start(), match.end()))
+            start = match.start() + len(text) - len(text.lstrip())
+            found.append((value, start, match.end() - (len(text) - len(text.rstrip()))))
     return found
 
 

@@ -237,7 +237,10 @@ def totals_choose(
     result = {}
     for field, candidate in best.items():
         if candidate is not None:
-            confidence = min(0.99, candidate.confidence + 0.1) if adds_up else candidate.confidence * 0.9
+            # Three amounts that add up vouch for each other, whatever their labels.
+            confidence = (
+                min(0.99, max(candidate.confidence + 0.1, 0.9)) if adds_up else candidate.confidence * 0.9
+            )
             result[field] = FieldValue(candidate.value, confidence, candidate.page, candidate.line)
     if TAX not in result and SUBTOTAL in result and TOTAL in result:
         derived = result[TOTAL].value - result[SUBTOTAL].value

@@ -139,7 +139,7 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
             STRONG,
             r"umsatzsteuer[\s-]*(?:betrag|summe)|mehrwertsteuer[\s-]*(?:betrag)?|steuerbetrag|summe\s*(?:mwst|ust)",
         ),
-        (STRONG, r"btw[\s-]*bedrag|totaal\s*btw|bedrag\s*btw"),
+        (STRONG, r"btw[\s-]*bedrag|totaal\s*btw|bedrag\s*btw|sales\s*tax"),
         (WEAK, r"tva|vat|tax|btw|mwst|ust|umsatzsteuer|gst"),
     ),
     PAYMENT_TERMS: (

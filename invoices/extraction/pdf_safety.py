@@ -30,7 +30,7 @@ MEBIBYTE = 1024 * 1024
 _STEP = 64 * 1024
 _BOMB_NOTE = "it was not opened (possible decompression bomb)."
 _SIGNATURE_WINDOW = 1024
-_STREAM_START = re.compile(rb"stream\r?\n|stream\r")
+_STREAM_START = re.compile(rb"(?<!end)stream(?:\r?\n|\r)")
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _FLATE = re.compile(rb"/FlateDecode|/Fl\b")
 
@@ -147,7 +147,7 @@ def _streams(data: bytes) -> Iterator[tuple[bytes, bytes]]:
         if match is None:
             return
         start = match.end()
-        dictionary_start = data.rfind(b"<<", max(0, match.start() - 4096), match.start())
+        dictionary_start = data.rfind(b"obj", max(0, match.start() - 4096), match.start())
         dictionary = data[dictionary_start : match.start()] if dictionary_start >= 0 else b""
         end = -1
         declared = _LENGTH.search(dictionary)
