@@ -41,9 +41,12 @@ UBL_INVOICE = """<?xml version="1.0" encoding="UTF-8"?>
   <cac:AccountingSupplierParty><cac:Party>
     <cac:PartyName><cbc:Name>Noord Levering</cbc:Name></cac:PartyName>
     <cac:PartyTaxScheme><cbc:CompanyID>NL123456789B01</cbc:CompanyID></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Noord Levering B.V.</cbc:RegistrationName></cac:PartyLegalEntity>
+    <cac:PartyLegalEntity>
+      <cbc:RegistrationName>Noord Levering B.V.</cbc:RegistrationName>
+    </cac:PartyLegalEntity>
   </cac:Party></cac:AccountingSupplierParty>
-  <cac:PaymentMeans><cac:PayeeFinancialAccount><cbc:ID>NL91 ABNA 0417 1643 00</cbc:ID></cac:PayeeFinancialAccount>
+  <cac:PaymentMeans>
+    <cac:PayeeFinancialAccount><cbc:ID>NL91 ABNA 0417 1643 00</cbc:ID></cac:PayeeFinancialAccount>
   </cac:PaymentMeans>
   <cac:PaymentTerms><cbc:Note>30 dagen netto</cbc:Note></cac:PaymentTerms>
   <cac:TaxTotal><cbc:TaxAmount currencyID="EUR">21.00</cbc:TaxAmount></cac:TaxTotal>

@@ -179,7 +179,8 @@ def test_total_inflated_size_is_limited():
     limits = PdfLimits(max_total_inflated_bytes=3 * MEBIBYTE)
     assert _rejected(pdf_bytes_of(writer), limits) == (
         PdfProblem.DECOMPRESSION_BOMB,
-        "The PDF's compressed content expands to more than 3.0 MB; it was not opened (possible decompression bomb).",
+        "The PDF's compressed content expands to more than 3.0 MB; "
+        "it was not opened (possible decompression bomb).",
     )
 
 

@@ -15,9 +15,9 @@ from invoices.extraction import (
 )
 
 SCHEMA_KEYS = [
-    "schema", "vendor_name", "invoice_number", "invoice_date", "due_date", "currency", "subtotal", "tax", "total",
-    "po_number", "line_items", "source",
-]  # fmt: skip
+    *("schema", "vendor_name", "invoice_number", "invoice_date", "due_date", "currency"),
+    *("subtotal", "tax", "total", "po_number", "line_items", "source"),
+]
 
 
 def _result(**fields) -> ExtractionResult:
