@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from itertools import product
+from itertools import pairwise, product
 
 from invoices.extraction.amounts import amount_find_all, amount_parse, currency_from_text
 from invoices.extraction.dates import date_find
@@ -64,6 +64,7 @@ _IDENTIFIER_NOISE = frozenset(
 _IDENTIFIER_STRIP = ".,;:()[]'\""
 _MONEY = re.compile(r"^-?\d{1,3}(?:[.,\s]\d{3})*[.,]\d{2}$")
 _PHONE = re.compile(r"^\+\d{6,}$")
+_TAX_BASE_WORDS = re.compile(r"\b(?:auf|on|of|sur|over|van|base|basis|grondslag)\b")
 _TERMS_WORDS = re.compile(
     r"\d|net|immediate|receipt|sofort|ohne\s*abzug|skonto|reception|comptant|direct|onmiddellijk|contant"
 )
@@ -131,11 +132,14 @@ def _candidates_from_hit(
     for position, phrase in enumerate(phrases[:2]):
         value = _value_parse(hit.field, phrase.text, context)
         if value is not None:
-            return [
+            found = [
                 FieldValue(
                     value, hit.strength * (1.0 if position == 0 else 0.95), hit.line.page, hit.line.index
                 )
             ]
+            if hit.field == TAX:
+                found.extend(_tax_last_amount(hit, phrases[position:], value, context))
+            return found
         if len(phrase.text.split()) > 3:
             break
     below = values_below(hit, hits_on_line, document)
@@ -147,6 +151,20 @@ def _candidates_from_hit(
             confidence = hit.strength * BELOW_FACTOR * (1.0 if position == 0 else 0.8)
             return [FieldValue(value, confidence, found.line.page, found.line.index)]
     return []
+
+
+def _tax_last_amount(
+    hit: LabelHit, phrases: list[LabelValue], first: object, context: ReadingContext
+) -> list[FieldValue]:
+    """ "MwSt. 7 % auf 39,80   2,79": with a base printed after the label, the tax is the last amount."""
+    text = " ".join(phrase.text for phrase in phrases[:2])
+    amounts = amount_find_all(text, decimal_separator=context.decimal_separator)
+    if len(amounts) < 2 or amounts[-1][0] == first:
+        return []
+    has_base = _TAX_BASE_WORDS.search(text_fold(text)) is not None
+    return [
+        FieldValue(amounts[-1][0], hit.strength * (0.98 if has_base else 0.9), hit.line.page, hit.line.index)
+    ]
 
 
 def _amount_column_candidates(
@@ -216,6 +234,7 @@ def totals_choose(
         field: [*sorted(candidates.get(field, []), key=lambda candidate: -candidate.confidence)[:6], None]
         for field in (SUBTOTAL, TAX, TOTAL)
     }
+    options[TAX][-1:-1] = _tax_rate_sums(candidates.get(TAX, []))
     due = candidates.get(AMOUNT_DUE, [])
     options[TOTAL] = (
         options[TOTAL][:-1] + [FieldValue(c.value, c.confidence * 0.8, c.page, c.line) for c in due][:3]
@@ -247,6 +266,23 @@ def totals_choose(
         if derived >= 0:
             result[TAX] = FieldValue(derived, 0.5)
     return result
+
+
+def _tax_rate_sums(taxes: list[FieldValue]) -> list[FieldValue]:
+    """One tax line per rate and no tax total ("VAT 7% ... 2,79" / "VAT 19% ... 81,98"): their sums, as
+    candidates that only win when they make the totals add up."""
+    by_line: dict[tuple[int, int], list[FieldValue]] = {}
+    for candidate in taxes:
+        by_line.setdefault((candidate.page, candidate.line), []).append(candidate)
+    lines = sorted(by_line)
+    block = [key for index, key in enumerate(lines) if index == 0 or key[0] == lines[index - 1][0]]
+    if len(block) < 2 or any(b[1] - a[1] > 2 for a, b in pairwise(block)):
+        return []
+    sums = []
+    for pick in (0, -1):
+        total = sum((by_line[key][pick].value for key in block), Decimal(0))  # type: ignore[misc]
+        sums.append(FieldValue(total, 0.5, block[-1][0], block[-1][1]))
+    return sums
 
 
 def currency_read(document: LayoutDocument, labelled: FieldValue | None) -> FieldValue | None:

@@ -6,225 +6,26 @@ writes `<name>.pdf` and `<name>.expected.json` into FOLDER (default tests/fixtur
 Deterministic: fixed creation date, fixed data, DejaVu Sans (for €, £ and accents; Debian's
 fonts-dejavu-core). The committed files are what the tests read; rerun this only to change them.
 
-The documents differ on purpose from the dev set: US, German, French, Dutch and British conventions,
-letterheads on the left or right, label/value pairs in a grid or in a column, written and numeric dates,
-a credit note and a two-page invoice whose table continues under a repeated header.
+The documents differ on purpose from the dev set and from each other: US, German, French, Dutch and
+British conventions; letterheads left, right, centred or only in the footer; label/value pairs in a
+column or as a header row with values below; tables with 2 to 8 columns, quantity first or last, a
+separate currency column, two-line descriptions; one or two VAT rates; a credit note; a two-page
+invoice whose table continues under a repeated header.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
+from tests.invoices.extraction.synthetic_render import Invoice, Line, Style, invoice_render
+
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "fixtures" / "invoices" / "synthetic"
-CENT = Decimal("0.01")
 
-
-@dataclass
-class Style:
-    """How numbers and dates are printed, and the words used."""
-
-    thousands: str
-    decimal: str
-    currency_before: str
-    currency_after: str
-    date_format: str
-    labels: dict[str, str]
-    columns: tuple[str, str, str, str]
-    months: tuple[str, ...] = ()
-
-    def money(self, value: Decimal) -> str:
-        sign = "-" if value < 0 else ""
-        whole, fraction = f"{abs(value):.2f}".split(".")
-        groups = []
-        while whole:
-            groups.insert(0, whole[-3:])
-            whole = whole[:-3]
-        number = f"{self.thousands.join(groups)}{self.decimal}{fraction}"
-        return f"{sign}{self.currency_before}{number}{self.currency_after}"
-
-    def day(self, value: date) -> str:
-        if self.date_format == "written":
-            return f"{value.day} {self.months[value.month - 1]} {value.year}"
-        if self.date_format == "written_us":
-            return f"{self.months[value.month - 1]} {value.day}, {value.year}"
-        return value.strftime(self.date_format)
-
-
-@dataclass
-class Line:
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-
-    @property
-    def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(CENT)
-
-
-@dataclass
-class Invoice:
-    name: str
-    language: str
-    style: Style
-    vendor: str
-    vendor_lines: tuple[str, ...]
-    buyer: tuple[str, ...]
-    title: str
-    number: str
-    issued: date
-    due: date | None
-    order: str | None
-    currency: str
-    tax_rate: Decimal
-    lines: list[Line]
-    letterhead_right: bool = False
-    footer: tuple[str, ...] = ()
-    negative: bool = False
-    rows_per_page: int = 30
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def subtotal(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal(0)) * (-1 if self.negative else 1)
-
-    @property
-    def tax(self) -> Decimal:
-        return (self.subtotal * self.tax_rate / 100).quantize(CENT)
-
-    def expected(self) -> dict:
-        sign = -1 if self.negative else 1
-        return {
-            "schema": "ap-invoice-extraction/v1",
-            "vendor_name": self.vendor,
-            "invoice_number": self.number,
-            "invoice_date": self.issued.isoformat(),
-            "due_date": self.due.isoformat() if self.due else None,
-            "currency": self.currency,
-            "subtotal": f"{self.subtotal:.2f}",
-            "tax": f"{self.tax:.2f}",
-            "total": f"{self.subtotal + self.tax:.2f}",
-            "po_number": self.order,
-            "line_items": [
-                {
-                    "description": line.description,
-                    "quantity": f"{line.quantity.normalize():f}",
-                    "unit_price": f"{sign * line.unit_price:.2f}",
-                    "amount": f"{sign * line.amount:.2f}",
-                }
-                for line in self.lines
-            ],
-            "_meta": {"set": "synthetic", "language": self.language, "generator": "synthetic_invoices.py"},
-        }
-
-
-def _pdf_render(invoice: Invoice, path: Path) -> None:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4", unit="pt")
-    pdf.set_creation_date(datetime(2024, 1, 1, tzinfo=UTC))
-    pdf.set_auto_page_break(False)
-    pdf.add_font("DejaVu", "", str(FONT_FOLDER / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_FOLDER / "DejaVuSans-Bold.ttf"))
-    style, labels = invoice.style, invoice.style.labels
-    sign = -1 if invoice.negative else 1
-    pages = [
-        invoice.lines[start : start + invoice.rows_per_page]
-        for start in range(0, len(invoice.lines), invoice.rows_per_page)
-    ]
-    for page_number, rows in enumerate(pages, start=1):
-        pdf.add_page()
-        if page_number == 1:
-            _header_render(pdf, invoice)
-            y = 330.0
-        else:
-            pdf.set_font("DejaVu", "", 8)
-            pdf.text(50, 50, f"{invoice.vendor} - {labels['number']} {invoice.number}")
-            y = 80.0
-        y = _table_render(pdf, invoice, rows, y, sign)
-        pdf.set_font("DejaVu", "", 8)
-        pdf.text(480, 810, f"{labels['page']} {page_number}/{len(pages)}")
-        if page_number < len(pages):
-            continue
-        y += 12
-        tax_label = labels["tax"].format(rate=f"{invoice.tax_rate.normalize():f}")
-        for label, value, bold in (
-            (labels["subtotal"], invoice.subtotal, False),
-            (tax_label, invoice.tax, False),
-            (labels["total"], invoice.subtotal + invoice.tax, True),
-        ):
-            pdf.set_font("DejaVu", "B" if bold else "", 9)
-            pdf.text(360, y, label)
-            _right_text(pdf, 545, y, style.money(value))
-            y += 14
-        pdf.set_font("DejaVu", "", 8)
-        for note in invoice.notes:
-            y += 12
-            pdf.text(50, y, note)
-        for offset, footer in enumerate(invoice.footer):
-            pdf.text(50, 770 + 10 * offset, footer)
-    pdf.output(str(path))
-
-
-def _right_text(pdf, right: float, y: float, text: str) -> None:
-    pdf.text(right - pdf.get_string_width(text), y, text)
-
-
-def _header_render(pdf, invoice: Invoice) -> None:
-    style, labels = invoice.style, invoice.style.labels
-    vendor_x = 330 if invoice.letterhead_right else 50
-    pdf.set_font("DejaVu", "B", 16)
-    pdf.text(vendor_x, 60, invoice.vendor)
-    pdf.set_font("DejaVu", "", 8)
-    for offset, text in enumerate(invoice.vendor_lines):
-        pdf.text(vendor_x, 76 + 10 * offset, text)
-    buyer_x = 50 if invoice.letterhead_right else 330
-    pdf.set_font("DejaVu", "B", 8)
-    pdf.text(buyer_x, 150, labels["bill_to"])
-    pdf.set_font("DejaVu", "", 9)
-    for offset, text in enumerate(invoice.buyer):
-        pdf.text(buyer_x, 163 + 11 * offset, text)
-    meta_x = 330 if not invoice.letterhead_right else 50
-    pdf.set_font("DejaVu", "B", 18)
-    pdf.text(50 if not invoice.letterhead_right else 330, 240, invoice.title)
-    meta = [(labels["number"], invoice.number), (labels["date"], style.day(invoice.issued))]
-    if invoice.due:
-        meta.append((labels["due"], style.day(invoice.due)))
-    if invoice.order:
-        meta.append((labels["order"], invoice.order))
-    pdf.set_font("DejaVu", "", 9)
-    for offset, (label, value) in enumerate(meta):
-        pdf.text(meta_x, 262 + 13 * offset, f"{label}:")
-        pdf.text(meta_x + 110, 262 + 13 * offset, value)
-
-
-def _table_render(pdf, invoice: Invoice, rows: list[Line], y: float, sign: int) -> float:
-    style = invoice.style
-    description, quantity, price, amount = style.columns
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.text(50, y, description)
-    _right_text(pdf, 370, y, quantity)
-    _right_text(pdf, 460, y, price)
-    _right_text(pdf, 545, y, amount)
-    pdf.line(50, y + 4, 545, y + 4)
-    y += 18
-    pdf.set_font("DejaVu", "", 9)
-    for line in rows:
-        pdf.text(50, y, line.description)
-        _right_text(pdf, 370, y, f"{line.quantity.normalize():f}".replace(".", style.decimal))
-        _right_text(pdf, 460, y, style.money(sign * line.unit_price))
-        _right_text(pdf, 545, y, style.money(sign * line.amount))
-        y += 15
-    pdf.line(50, y - 8, 545, y - 8)
-    return y
-
-
-_EN_MONTHS = (
+EN_MONTHS = (
     "January",
     "February",
     "March",
@@ -238,7 +39,7 @@ _EN_MONTHS = (
     "November",
     "December",
 )
-_FR_MONTHS = (
+FR_MONTHS = (
     "janvier",
     "février",
     "mars",
@@ -252,7 +53,7 @@ _FR_MONTHS = (
     "novembre",
     "décembre",
 )
-_DE_MONTHS = (
+DE_MONTHS = (
     "Januar",
     "Februar",
     "März",
@@ -266,7 +67,7 @@ _DE_MONTHS = (
     "November",
     "Dezember",
 )
-_NL_MONTHS = (
+NL_MONTHS = (
     "januari",
     "februari",
     "maart",
@@ -281,6 +82,7 @@ _NL_MONTHS = (
     "december",
 )
 
+EN_HEADERS = {"description": "Description", "quantity": "Qty", "unit_price": "Unit Price", "amount": "Amount"}
 US = Style(
     ",",
     ".",
@@ -298,7 +100,7 @@ US = Style(
         "total": "Total Due",
         "page": "Page",
     },
-    ("Description", "Qty", "Unit Price", "Amount"),
+    EN_HEADERS,
 )
 DE = Style(
     ".",
@@ -317,11 +119,39 @@ DE = Style(
         "total": "Gesamtbetrag",
         "page": "Seite",
     },
-    ("Bezeichnung", "Menge", "Einzelpreis", "Gesamt"),
-    _DE_MONTHS,
+    {"description": "Bezeichnung", "quantity": "Menge", "unit_price": "Einzelpreis", "amount": "Gesamt"},
+    DE_MONTHS,
+)
+DE_GRID = Style(
+    ".",
+    ",",
+    "",
+    " EUR",
+    "%d.%m.%Y",
+    {
+        "bill_to": "Kunde",
+        "number": "Rechnung Nr.",
+        "date": "Datum",
+        "due": "Zahlbar bis",
+        "order": "Bestell-Nr.",
+        "subtotal": "Summe netto",
+        "tax": "MwSt. {rate} % auf {base}",
+        "total": "Rechnungsbetrag",
+        "page": "Seite",
+    },
+    {
+        "position": "Pos.",
+        "code": "Art.-Nr.",
+        "description": "Bezeichnung",
+        "quantity": "Menge",
+        "unit": "Einheit",
+        "unit_price": "E-Preis",
+        "tax_rate": "USt.",
+        "amount": "Betrag",
+    },
 )
 FR = Style(
-    " ",
+    "\u202f",
     ",",
     "",
     " €",
@@ -337,8 +167,28 @@ FR = Style(
         "total": "Total TTC",
         "page": "Page",
     },
-    ("Désignation", "Qté", "Prix unitaire HT", "Montant HT"),
-    _FR_MONTHS,
+    {"description": "Désignation", "quantity": "Qté", "unit_price": "Prix unit. HT", "amount": "Montant HT"},
+    FR_MONTHS,
+)
+FR_NET = Style(
+    " ",
+    ",",
+    "",
+    " €",
+    "written",
+    {
+        "bill_to": "Client",
+        "number": "Numéro de facture",
+        "date": "Date d'émission",
+        "due": "Date limite de paiement",
+        "order": "Votre commande",
+        "subtotal": "Montant HT",
+        "tax": "TVA ({rate} %)",
+        "total": "Net à payer",
+        "page": "Page",
+    },
+    {"description": "Libellé", "quantity": "Quantité", "unit_price": "PU HT", "amount": "Total HT"},
+    FR_MONTHS,
 )
 NL = Style(
     ".",
@@ -357,8 +207,27 @@ NL = Style(
         "total": "Totaal",
         "page": "Pagina",
     },
-    ("Omschrijving", "Aantal", "Prijs", "Bedrag"),
-    _NL_MONTHS,
+    {"description": "Omschrijving", "quantity": "Aantal", "unit_price": "Prijs", "amount": "Bedrag"},
+    NL_MONTHS,
+)
+NL_COLUMNS = Style(
+    ".",
+    ",",
+    "€ ",
+    "",
+    "%d-%m-%Y",
+    {
+        "bill_to": "Afleveradres",
+        "number": "Factuur nr.",
+        "date": "Datum",
+        "due": "Te betalen voor",
+        "order": "Uw ordernummer",
+        "subtotal": "Totaal excl. BTW",
+        "tax": "BTW {rate}%",
+        "total": "Totaal incl. BTW",
+        "page": "Pagina",
+    },
+    {"description": "Omschrijving", "quantity": "Aantal", "unit_price": "Stukprijs", "amount": "Totaal"},
 )
 UK = Style(
     ",",
@@ -377,8 +246,27 @@ UK = Style(
         "total": "Total",
         "page": "Page",
     },
-    ("Description", "Quantity", "Price", "Total"),
-    _EN_MONTHS,
+    {"description": "Description", "quantity": "Quantity", "unit_price": "Price", "amount": "Total"},
+    EN_MONTHS,
+)
+UK_GRID = Style(
+    ",",
+    ".",
+    "£",
+    "",
+    "%d/%m/%Y",
+    {
+        "bill_to": "Invoice To",
+        "number": "Invoice No",
+        "date": "Date",
+        "due": "Payment Due",
+        "order": "Your Ref",
+        "subtotal": "Subtotal",
+        "tax": "VAT @ {rate}%",
+        "total": "Total GBP",
+        "page": "Page",
+    },
+    {"description": "Description", "amount": "Amount"},
 )
 US_WRITTEN = Style(
     ",",
@@ -387,8 +275,8 @@ US_WRITTEN = Style(
     " USD",
     "written_us",
     dict(US.labels, tax="Tax {rate}%", total="Amount Due"),
-    ("Item", "Hours", "Rate", "Line Total"),
-    _EN_MONTHS,
+    {"description": "Item", "quantity": "Hours", "unit_price": "Rate", "amount": "Line Total"},
+    EN_MONTHS,
 )
 
 
@@ -398,164 +286,132 @@ def _d(text: str) -> Decimal:
 
 def invoices_build() -> list[Invoice]:
     """The synthetic set, from fixed data."""
+    weeks = [
+        ("discovery", 12),
+        ("workshops", 16),
+        ("data review", 9),
+        ("architecture", 14),
+        ("prototype", 20),
+        ("testing", 11),
+        ("rollout plan", 7),
+        ("training", 10),
+        ("handover", 5),
+        ("support", 4),
+        ("retrospective", 3),
+        ("reporting", 6),
+        ("migration", 18),
+        ("tuning", 8),
+        ("audit", 2),
+        ("documentation", 9),
+        ("review", 4),
+        ("follow-up", 3),
+    ]
     return [
         Invoice(
-            "us_acme_services",
-            "en",
-            US,
-            "Acme Widgets, Inc.",
+            "us_acme_services", "en", US, "Acme Widgets, Inc.",
             ("1200 Market Street, Suite 400", "Springfield, IL 62701", "Tax ID: 12-3456789"),
             ("Globex Corporation", "Attn: Accounts Payable", "42 Industrial Way", "Shelbyville, IL 62565"),
-            "INVOICE",
-            "INV-2024-0042",
-            date(2024, 3, 4),
-            date(2024, 4, 3),
-            "PO-7781",
-            "USD",
-            _d("8.25"),
-            [
-                Line("Widget assembly, model A", _d("120"), _d("12.50")),
-                Line("On-site installation (hours)", _d("6"), _d("95.00")),
-                Line("Extended warranty, 24 months", _d("1"), _d("1250.00")),
-            ],
+            "INVOICE", "INV-2024-0042", date(2024, 3, 4), date(2024, 4, 3), "PO-7781", "USD", _d("8.25"),
+            [Line("Widget assembly, model A", _d("120"), _d("12.50")),
+             Line("On-site installation (hours)", _d("6"), _d("95.00")),
+             Line("Extended warranty, 24 months", _d("1"), _d("1250.00"))],
             notes=("Terms: Net 30", "Please make checks payable to Acme Widgets, Inc."),
         ),
         Invoice(
-            "de_mueller_rechnung",
-            "de",
-            DE,
-            "Müller & Söhne GmbH",
-            (
-                "Hauptstraße 12, 70173 Stuttgart",
-                "USt-IdNr.: DE811907980",
-                "IBAN: DE89 3704 0044 0532 0130 00",
-            ),
+            "de_mueller_rechnung", "de", DE, "Müller & Söhne GmbH",
+            ("Hauptstraße 12, 70173 Stuttgart", "USt-IdNr.: DE811907980",
+             "IBAN: DE89 3704 0044 0532 0130 00"),
             ("Beispiel AG", "Einkauf", "Industriestraße 5", "80331 München"),
-            "Rechnung",
-            "RE-2024-117",
-            date(2024, 3, 15),
-            date(2024, 4, 14),
-            "4500012345",
-            "EUR",
-            _d("19"),
-            [
-                Line("Schrauben M8 x 40, verzinkt", _d("500"), _d("0.18")),
-                Line("Montageplatte Stahl 2 mm", _d("12"), _d("48.90")),
-                Line("Lieferpauschale", _d("1"), _d("1234.50")),
-            ],
-            letterhead_right=True,
-            footer=("Müller & Söhne GmbH · Amtsgericht Stuttgart HRB 12345",),
+            "Rechnung", "RE-2024-117", date(2024, 3, 15), date(2024, 4, 14), "4500012345", "EUR", _d("19"),
+            [Line("Schrauben M8 x 40, verzinkt", _d("500"), _d("0.18")),
+             Line("Montageplatte Stahl 2 mm", _d("12"), _d("48.90")),
+             Line("Lieferpauschale", _d("1"), _d("1234.50"))],
+            vendor_place="right", footer=("Müller & Söhne GmbH · Amtsgericht Stuttgart HRB 12345",),
         ),
         Invoice(
-            "fr_dupont_facture",
-            "fr",
-            FR,
-            "Boulangerie Dupont SARL",
+            "fr_dupont_facture", "fr", FR, "Boulangerie Dupont SARL",
             ("12 rue de la Paix, 75002 Paris", "N° TVA : FR40303265045", "SIRET : 303 265 045 00015"),
             ("Hôtel du Parc", "Service comptabilité", "3 avenue Foch", "69006 Lyon"),
-            "FACTURE",
-            "2024-0815",
-            date(2024, 1, 2),
-            date(2024, 2, 1),
-            "BC-2024-77",
-            "EUR",
-            _d("5.5"),
-            [
-                Line("Pain de campagne 500 g", _d("240"), _d("2.35")),
-                Line("Croissants au beurre", _d("1200"), _d("0.95")),
-                Line("Forfait livraison matinale", _d("1"), _d("1500.00")),
-            ],
+            "FACTURE", "2024-0815", date(2024, 1, 2), date(2024, 2, 1), "BC-2024-77", "EUR", _d("5.5"),
+            [Line("Pain de campagne 500 g", _d("240"), _d("2.35")),
+             Line("Croissants au beurre", _d("1200"), _d("0.95")),
+             Line("Forfait livraison matinale", _d("1"), _d("1500.00"))],
             notes=("Conditions de paiement : 30 jours net",),
         ),
         Invoice(
-            "nl_jansen_factuur",
-            "nl",
-            NL,
-            "Bakkerij Jansen B.V.",
-            (
-                "Dorpsstraat 8, 1234 AB Amsterdam",
-                "BTW-nummer: NL123456789B01",
-                "IBAN: NL91 ABNA 0417 1643 00",
-            ),
+            "nl_jansen_factuur", "nl", NL, "Bakkerij Jansen B.V.",
+            ("Dorpsstraat 8, 1234 AB Amsterdam", "BTW-nummer: NL123456789B01",
+             "IBAN: NL91 ABNA 0417 1643 00"),
             ("Restaurant De Molen", "t.a.v. de administratie", "Molenweg 3", "3500 AA Utrecht"),
-            "Factuur",
-            "F-9001",
-            date(2024, 2, 12),
-            date(2024, 3, 13),
-            "PO-55-2024",
-            "EUR",
-            _d("9"),
-            [
-                Line("Volkorenbrood", _d("80"), _d("3.10")),
-                Line("Appeltaart groot", _d("15"), _d("18.75")),
-                Line("Bezorgkosten", _d("1"), _d("25.00")),
-            ],
-            letterhead_right=True,
+            "Factuur", "F-9001", date(2024, 2, 12), date(2024, 3, 13), "PO-55-2024", "EUR", _d("9"),
+            [Line("Volkorenbrood", _d("80"), _d("3.10")),
+             Line("Appeltaart groot", _d("15"), _d("18.75")),
+             Line("Bezorgkosten", _d("1"), _d("25.00"))],
+            vendor_place="right",
         ),
         Invoice(
-            "uk_harbour_credit_note",
-            "en",
-            UK,
-            "Harbour Supplies Ltd",
+            "uk_harbour_credit_note", "en", UK, "Harbour Supplies Ltd",
             ("7 Quay Road, Bristol BS1 4DJ", "VAT Reg No: GB 123 4567 89"),
             ("Northwind Traders Ltd", "Finance Department", "10 Kings Road", "London SW3 4RP"),
-            "CREDIT NOTE",
-            "CN-0042",
-            date(2024, 6, 5),
-            None,
-            "NW-1187",
-            "GBP",
-            _d("20"),
-            [
-                Line("Returned: rope coils, 50 m", _d("4"), _d("37.50")),
-                Line("Damaged pallet allowance", _d("1"), _d("60.00")),
-            ],
+            "CREDIT NOTE", "CN-0042", date(2024, 6, 5), None, "NW-1187", "GBP", _d("20"),
+            [Line("Returned: rope coils, 50 m", _d("4"), _d("37.50")),
+             Line("Damaged pallet allowance", _d("1"), _d("60.00"))],
             negative=True,
         ),
         Invoice(
-            "us_consulting_two_pages",
-            "en",
-            US_WRITTEN,
-            "Brightpath Consulting LLC",
+            "us_consulting_two_pages", "en", US_WRITTEN, "Brightpath Consulting LLC",
             ("500 Lakeshore Drive", "Chicago, IL 60611", "EIN: 98-7654321"),
             ("Initech Inc.", "Attn: Bill Lumbergh", "4120 Freidrich Lane", "Austin, TX 78744"),
-            "Invoice",
-            "BC-2024-1107",
-            date(2024, 11, 7),
-            date(2024, 12, 7),
-            "4410-77",
-            "USD",
-            _d("0"),
-            [
-                Line(f"Consulting, week {week}: {topic}", _d(str(hours)), _d("175.00"))
-                for week, (topic, hours) in enumerate(
-                    [
-                        ("discovery", 12),
-                        ("workshops", 16),
-                        ("data review", 9),
-                        ("architecture", 14),
-                        ("prototype", 20),
-                        ("testing", 11),
-                        ("rollout plan", 7),
-                        ("training", 10),
-                        ("handover", 5),
-                        ("support", 4),
-                        ("retrospective", 3),
-                        ("reporting", 6),
-                        ("migration", 18),
-                        ("tuning", 8),
-                        ("audit", 2),
-                        ("documentation", 9),
-                        ("review", 4),
-                        ("follow-up", 3),
-                    ],
-                    start=1,
-                )
-            ],
-            rows_per_page=12,
-            notes=("Payment terms: Net 30 days",),
+            "Invoice", "BC-2024-1107", date(2024, 11, 7), date(2024, 12, 7), "4410-77", "USD", _d("0"),
+            [Line(f"Consulting, week {week}: {topic}", _d(str(hours)), _d("175.00"))
+             for week, (topic, hours) in enumerate(weeks, start=1)],
+            rows_per_page=12, notes=("Payment terms: Net 30 days",),
         ),
-    ]
+        Invoice(
+            "uk_kestrel_grid_services", "en", UK_GRID, "Kestrel Design Studio Ltd", (),
+            ("Brightwater Homes plc", "Accounts Department", "1 Canal Street", "Manchester M1 3HE"),
+            "INVOICE", "KDS-1042", date(2024, 7, 19), date(2024, 8, 18), "BW/PO/3310", "GBP", _d("20"),
+            [Line("Brand identity workshop (2 days)", _d("1"), _d("2400.00")),
+             Line("Logo design and guidelines", _d("1"), _d("3150.00")),
+             Line("Website mock-ups, 6 pages", _d("1"), _d("1875.50"))],
+            columns=("description", "amount"), vendor_place="footer", meta_grid=True,
+            footer=("Kestrel Design Studio Ltd · Registered in England and Wales No. 01234567",
+                    "VAT Reg. GB 987 6543 21 · 14 Mill Lane, Leeds LS1 4AB"),
+        ),
+        Invoice(
+            "de_werkzeug_grid_two_rates", "de", DE_GRID, "Werkzeughandel Schmidt KG",
+            ("Am Hafen 3 · 20457 Hamburg", "Steuernummer 27/123/45678 · USt-IdNr. DE136695976"),
+            ("Gartenbau Weber e.K.", "Lindenweg 9", "21073 Hamburg"),
+            "RECHNUNG", "2024-5531", date(2024, 9, 30), date(2024, 10, 14), "WB-0917", "EUR", _d("19"),
+            [Line("Akku-Bohrschrauber 18 V", _d("2"), _d("149.00"), code="A-1001"),
+             Line("Bit-Satz 32-teilig", _d("5"), _d("12.90"), code="A-2040"),
+             Line("Fachbuch Gartentechnik", _d("1"), _d("39.80"), tax_rate=_d("7"), code="B-0007"),
+             Line("Arbeitshandschuhe Gr. 10", _d("20"), _d("3.45"), code="A-3310")],
+            columns=("position", "code", "description", "quantity", "unit", "unit_price", "tax_rate",
+                     "amount"),
+            vendor_place="center", meta_grid=True,
+        ),
+        Invoice(
+            "fr_atelier_net_a_payer", "fr", FR_NET, "Atelier Lumière SAS",
+            ("8 quai des Chartrons, 33000 Bordeaux", "TVA intracommunautaire : FR83404833048"),
+            ("Librairie Montaigne", "14 cours de l'Intendance", "33000 Bordeaux"),
+            "FACTURE N° FA-2024-031", "FA-2024-031", date(2024, 3, 15), date(2024, 4, 14), "CMD-8812", "EUR",
+            _d("20"),
+            [Line("Éclairage vitrine", _d("3"), _d("245.00"), detail="Rails LED 2 m, pose comprise"),
+             Line("Suspensions laiton", _d("6"), _d("89.90"), detail="Modèle Garonne, finition brossée"),
+             Line("Déplacement et installation", _d("1"), _d("180.00"))],
+        ),
+        Invoice(
+            "nl_fietsen_currency_column", "nl", NL_COLUMNS, "Fietsenwinkel Visser V.O.F.",
+            ("Kanaalweg 21, 2311 EA Leiden", "KvK 12345678 · BTW NL001234567B89"),
+            ("Bezorgdienst Snel", "Stationsplein 2", "2312 AJ Leiden"),
+            "FACTUUR", "2024-0419", date(2024, 4, 19), date(2024, 5, 3), "SN-77", "EUR", _d("21"),
+            [Line("Stadsfiets zwart 28 inch", _d("2"), _d("649.00")),
+             Line("Fietsslot ART-2", _d("2"), _d("54.95")),
+             Line("Onderhoudsbeurt", _d("4"), _d("65.00"))],
+            columns=("quantity", "description", "unit_price", "amount"), currency_column=True,
+        ),
+    ]  # fmt: skip
 
 
 def synthetic_write(folder: Path = DEFAULT_FOLDER) -> list[Path]:
@@ -563,7 +419,7 @@ def synthetic_write(folder: Path = DEFAULT_FOLDER) -> list[Path]:
     written = []
     for invoice in invoices_build():
         pdf_path = folder / f"{invoice.name}.pdf"
-        _pdf_render(invoice, pdf_path)
+        invoice_render(invoice, pdf_path)
         (folder / f"{invoice.name}.expected.json").write_text(
             json.dumps(invoice.expected(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
