@@ -57,6 +57,7 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
     INVOICE_DATE: (
         (STRONG, r"invoice\s*date|date\s*of\s*(?:the\s*)?invoice|invoice\s*issue\s*date|issue\s*date"),
         (STRONG, r"(?:date\s*)?issued\s*(?:on|at|date)?|billing\s*date|bill\s*date|tax\s*point\s*date"),
+        (STRONG, r"date\s*of\s*issue|document\s*date|datum\s*factuur|factuurdatum"),
         (STRONG, r"rechnungs?[\s-]*datum|beleg[\s-]*datum|datum\s*der\s*rechnung|gutschrifts?[\s-]*datum"),
         (STRONG, r"date\s*(?:de\s*)?(?:la\s*)?facture|date\s*de\s*facturation|date\s*d'?\s*emission"),
         (STRONG, r"factuur[\s-]*datum|credit\s*note\s*date|date\s*de\s*l'?\s*avoir"),
@@ -69,9 +70,11 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
         (STRONG, r"date\s*d'?\s*echeance|echeance|date\s*limite\s*de\s*(?:paiement|reglement)"),
         (STRONG, r"a\s*payer\s*avant(?:\s*le)?|vervaldatum|vervaldag|uiterste\s*betaal\s*datum"),
         (MEDIUM, r"(?:te\s*)?betalen\s*voor"),
+        (WEAK, r"due"),
     ),
     PURCHASE_ORDER: (
         (STRONG, rf"purchase\s*order(?:\s*{_NUMBER})?|p\.?\s?o\.?\s*(?:{_NUMBER}|ref(?:erence)?\.?)"),
+        (STRONG, rf"customer\s*p\.?\s?o\.?(?:\s*{_NUMBER})?|p\.?\s?o\.?(?=\s*[:#])"),
         (STRONG, rf"(?:your\s*|customer\s*)?order\s*(?:{_NUMBER}|ref(?:erence)?\.?)"),
         (STRONG, r"bestell(?:ung)?[\s.-]*(?:nr|nummer|no)\.?(?:\s*kunde)?|ihre\s*bestellung(?:\s*nr\.?)?"),
         (STRONG, r"(?:n[°o]\s*(?:de\s*)?)?bon\s*de\s*commande|commande\s*(?:n[°o]|client)|votre\s*commande"),
@@ -96,6 +99,8 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
             r"gesamt[\s-]*(?:betrag|summe)(?:\s*brutto)?|rechnungs[\s-]*(?:betrag|summe)|summe\s*brutto",
         ),
         (STRONG, r"totaal\s*(?:incl\.?|inclusief)\s*btw|factuur\s*totaal|totaal\s*factuur|totaalbedrag"),
+        (STRONG, r"total\s*payable|invoice\s*amount|amount\s*incl\.?(?:uding)?\s*(?:vat|tax)|bruttobetrag"),
+        (STRONG, r"endsumme|montant\s*total|total\s*general|totaal\s*bedrag"),
         (WEAK, r"total|totaal|gesamt|summe"),
     ),
     AMOUNT_DUE: (
@@ -124,6 +129,8 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
             r"subtotaal|totaal\s*(?:excl\.?|exclusief)\s*btw|netto\s*bedrag|bedrag\s*excl\.?(?:\s*btw)?",
         ),
         (MEDIUM, r"amount\s*(?:excl|before)\.?\s*(?:vat|tax)|taxable\s*amount|base\s*h\.?t\.?|netto"),
+        (STRONG, r"untaxed\s*amount|total\s*before\s*tax|net\s*value|total\s*hors\s*(?:taxes?|tva)"),
+        (STRONG, r"(?:amount|total)\s*excl(?:\.|uding)?\s*(?:vat|tax|btw)|excl\.?\s*btw|summe\s*positionen"),
         (WEAK, r"positionssumme|grondslag|warenwert"),
     ),
     TAX: (
@@ -140,7 +147,7 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
             r"umsatzsteuer[\s-]*(?:betrag|summe)|mehrwertsteuer[\s-]*(?:betrag)?|steuerbetrag|summe\s*(?:mwst|ust)",
         ),
         (STRONG, r"btw[\s-]*bedrag|totaal\s*btw|bedrag\s*btw|sales\s*tax"),
-        (WEAK, r"tva|vat|tax|btw|mwst|ust|umsatzsteuer|gst"),
+        (WEAK, r"tva|vat|tax|btw|mwst|ust|umsatzsteuer|gst|igst|cgst|sgst|hst|enthaltene\s*mwst"),
     ),
     PAYMENT_TERMS: (
         (STRONG, r"payment\s*terms|terms\s*of\s*payment|zahlungs(?:bedingungen|ziel|konditionen)"),

@@ -51,7 +51,7 @@ _HEADER_WORDS: tuple[tuple[str, str], ...] = (
         AMOUNT,
         r"line\s*total|net\s*amount|nettobetrag|nettowert|gesamtpreis|prix\s*total|ext(?:ended)?\s*price",
     ),
-    (AMOUNT, r"amount|total|betrag|gesamt|summe|montant|bedrag|totaal|wert"),
+    (AMOUNT, r"amount|total|betrag|gesamt|summe|montant|bedrag|totaal|wert|net|netto"),
     (TAX_RATE, r"vat|tax|mwst|ust|tva|btw|steuersatz|steuer|taux|gst"),
     (POSITION, r"pos|position|ligne|line|regel|lfd|nr|no|#"),
 )
@@ -391,20 +391,20 @@ class _TableState:
 
 
 def _amount_number(numbers: list[_Number], header: TableHeader) -> _Number | None:
-    """The row's amount: its rightmost number, if that number sits under the amount column."""
+    """The row's amount: the rightmost number under the amount column (the rightmost column named like
+    an amount, else the rightmost one that is not a tax rate or position), or None."""
     amounts = [number for number in numbers if not number.percent]
     if not amounts:
         return None
-    amount = max(amounts, key=lambda number: number.x1)
     candidates = [column for column in header.columns if column.role == AMOUNT] or [
         column for column in header.columns if column.role not in (TAX_RATE, POSITION, DESCRIPTION, ITEM)
     ]
     if not candidates:
-        return amount
+        return max(amounts, key=lambda number: number.x1)
     column = max(candidates, key=lambda candidate: candidate.x1)
-    if amount.x1 >= column.x0 - 5 and amount.x0 <= column.x1 + 30:
-        return amount
-    return None
+    right = min([column.x1 + 30] + [other.x0 + 2 for other in header.columns if other.x0 > column.x1])
+    under = [number for number in amounts if number.x1 >= column.x0 - 5 and number.x0 <= right]
+    return max(under, key=lambda number: number.x1) if under else None
 
 
 def _continues(previous: TextLine, line: TextLine, header: TableHeader) -> bool:
@@ -416,16 +416,27 @@ def _continues(previous: TextLine, line: TextLine, header: TableHeader) -> bool:
 
 
 def _reading_build(state: _TableState) -> TableReading:
+    descriptions = _position_numbers_strip([item["description"] or "" for item in state.items])
     return TableReading(
         tuple(
             TableItem(
-                item["description"] or None,
-                item["quantity"],
-                item["price"],
-                item["amount"],
-                item["confidence"],
+                description or None, item["quantity"], item["price"], item["amount"], item["confidence"]
             )
-            for item in state.items
+            for description, item in zip(descriptions, state.items, strict=True)
         ),
         frozenset(state.used),
     )
+
+
+def _position_numbers_strip(descriptions: list[str]) -> list[str]:
+    """Drop a leading "1 ", "2 ", "3 "... when every description starts with its own row number (a
+    position column without a header of its own)."""
+    if len(descriptions) < 2:
+        return descriptions
+    stripped = []
+    for number, description in enumerate(descriptions, start=1):
+        match = re.match(rf"0*{number}[.)]?\s+(?=\S)", description)
+        if match is None:
+            return descriptions
+        stripped.append(description[match.end() :])
+    return stripped
