@@ -203,6 +203,13 @@ def header_fields_read(
             candidates.setdefault(hit.field, []).extend(found)
             if hit.field == INVOICE_NUMBER and found and found[0].line == hit.line.index:
                 candidates.setdefault(INVOICE_DATE, []).extend(_date_after_number(hit, hits, context))
+            if hit.field == PAYMENT_TERMS and found and isinstance(found[0].value, str):
+                # "Zahlungsziel: 26.06.2024": payment terms that are a date give the due date.
+                due = date_find(found[0].value, day_first=context.day_first)
+                if due is not None:
+                    candidates.setdefault(DUE_DATE, []).append(
+                        FieldValue(due[0], 0.8, found[0].page, found[0].line)
+                    )
     chosen: dict[str, FieldValue] = {}
     for field, found in candidates.items():
         if not found:

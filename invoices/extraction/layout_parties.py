@@ -30,6 +30,10 @@ _LEGAL_FORM = re.compile(
     r"pvt\.?\s*ltd\.?|s\.p\.a\.|s\.r\.l\.|gesmbh|co\.\s?kg)(?![\w])"
     r"|(?<![\w&])(?:AG|KG|UG|SA|SAS|SE|BV|NV|AB|AS|A/S|ApS|Oy|S\.A\.|S\.L\.|Co\.)(?![\w])"
 )
+_COMPANY_DETAILS = re.compile(
+    r"\b(?:tel|phone|fax|iban|bic|ust|vat|tva|btw|hrb|hra|amtsgericht|registered|registre|rcs|siret|siren|kvk"
+    r"|geschaftsfuhrer|directeur|capital|www)\b"
+)
 _NAME_KEY = re.compile(r"^\s*(?:name|firma|company|nom|raison\s*sociale|naam|bedrijf)\s*:\s*", re.IGNORECASE)
 _NOT_A_NAME = re.compile(
     r"@|www\.|https?:|\+?\d[\d /-]{6,}|^\s*\d|^\s*(?:gln|nummer|number|id|tel|fax|phone|ust|vat|iban|bic)\b"
@@ -154,34 +158,33 @@ def _seller_heading_names(
 
 
 def _legal_form_names(document: LayoutDocument, buyers: list[_Region]) -> list[FieldValue]:
-    names: dict[str, list[tuple[float, TextLine]]] = {}
-    for page in document.pages[:1] + document.pages[-1:] if len(document.pages) > 1 else document.pages:
+    """Phrases ending in a legal form on the first and last page, scored by where they stand: the top
+    of the first page, a line of company details (sender line, footer), and being printed more than once
+    all point to the issuer."""
+    occurrences: dict[str, list[tuple[float, str, TextLine]]] = {}
+    pages = document.pages[:1] + document.pages[-1:] if len(document.pages) > 1 else document.pages
+    for page in pages:
         for line in page.lines:
+            details = _COMPANY_DETAILS.search(line.folded) is not None or len(_phrases(line.text)) >= 3
             for phrase_start, phrase in _phrases(line.text):
                 match = _LEGAL_FORM.search(phrase)
-                if not match:
-                    continue
-                name = _name_clean(phrase[: match.end()])
+                name = _name_clean(phrase[: match.end()]) if match else None
                 if not name or len(name) > 60:
                     continue
-                word_index = line.word_index_at(phrase_start)
-                word = line.words[min(word_index, len(line.words) - 1)]
-                if any(region.holds(line, word) for region in buyers) or _BUYER_MARKERS.search(
-                    line.folded[:phrase_start]
-                ):
+                word = line.words[min(line.word_index_at(phrase_start), len(line.words) - 1)]
+                if any(region.holds(line, word) for region in buyers):
                     continue
-                score = 0.6 + (0.15 if page.number == 0 and line.top < page.height * 0.25 else 0.0)
-                names.setdefault(name.casefold(), []).append((score, line))
+                if _BUYER_MARKERS.search(line.folded[:phrase_start]):
+                    continue
+                score = 0.55
+                score += 0.15 if page.number == 0 and line.top < page.height * 0.25 else 0.0
+                score += 0.1 if details else 0.0
+                occurrences.setdefault(name.casefold(), []).append((score, name, line))
     found = []
-    for occurrences in names.values():
-        score, line = max(occurrences, key=lambda item: item[0])
-        bonus = 0.1 if len(occurrences) > 1 else 0.0
-        name = next(
-            text[: m.end()]
-            for _, text in _phrases(line.text)
-            if (m := _LEGAL_FORM.search(text)) and text[: m.end()].strip(" :,;-\u2013").casefold() in names
-        )
-        found.append(FieldValue(name.strip(" :,;-\u2013"), min(score + bonus, 0.8), line.page, line.index))
+    for printed in occurrences.values():
+        score, name, line = max(printed, key=lambda item: item[0])
+        bonus = 0.1 if len(printed) > 1 else 0.0
+        found.append(FieldValue(name, min(score + bonus, 0.85), line.page, line.index))
     return found
 
 
@@ -207,7 +210,8 @@ def _phrases(text: str) -> list[tuple[int, str]]:
 def _top_text_name(
     document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]], buyers: list[_Region]
 ) -> FieldValue | None:
-    """The largest text at the top of the first page, if it is larger than the body text."""
+    """The largest text at the top of the first page, when it stands out from the body text (a
+    letterhead); not a document title, a label or a buyer block."""
     if not document.pages or not document.pages[0].lines:
         return None
     page = document.pages[0]
@@ -223,7 +227,7 @@ def _top_text_name(
             continue
         name = _name_clean(_phrases(line.text)[0][1])
         if name and not any(character.isdigit() for character in name):
-            return FieldValue(name, 0.35, line.page, line.index)
+            return FieldValue(name, 0.72 if line.size >= 1.4 * body_size else 0.4, line.page, line.index)
     return None
 
 
@@ -231,9 +235,10 @@ def vendor_name_read(
     document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]], buyers: list[_Region]
 ) -> FieldValue | None:
     candidates = _seller_heading_names(document, hits_by_line) + _legal_form_names(document, buyers)
-    if candidates:
-        return max(candidates, key=lambda candidate: candidate.confidence)
-    return _top_text_name(document, hits_by_line, buyers)
+    letterhead = _top_text_name(document, hits_by_line, buyers)
+    if letterhead is not None:
+        candidates.append(letterhead)
+    return max(candidates, key=lambda candidate: candidate.confidence) if candidates else None
 
 
 def _iban_valid(iban: str) -> bool:

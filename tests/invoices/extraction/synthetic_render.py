@@ -85,6 +85,8 @@ class Invoice:
     currency_column: bool = False
     tax_total_line: bool = False
     footer: tuple[str, ...] = ()
+    letterhead: str | None = None
+    sender_line: str | None = None
     negative: bool = False
     rows_per_page: int = 30
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -183,13 +185,17 @@ def _header_render(pdf, invoice: Invoice) -> None:
     if invoice.vendor_place != "footer":
         x = {"left": 50, "right": 330, "center": 220}[invoice.vendor_place]
         pdf.set_font("DejaVu", "B", 16)
-        pdf.text(x, 60, invoice.vendor)
+        pdf.text(x, 60, invoice.letterhead or invoice.vendor)
         pdf.set_font("DejaVu", "", 8)
         for offset, text in enumerate(invoice.vendor_lines):
             pdf.text(x, 76 + 10 * offset, text)
     buyer_x = 330 if invoice.vendor_place in ("left", "footer") else 50
-    pdf.set_font("DejaVu", "B", 8)
-    pdf.text(buyer_x, 140, labels["bill_to"])
+    if invoice.sender_line:
+        pdf.set_font("DejaVu", "", 6)
+        pdf.text(buyer_x, 140, invoice.sender_line)
+    elif labels["bill_to"]:
+        pdf.set_font("DejaVu", "B", 8)
+        pdf.text(buyer_x, 140, labels["bill_to"])
     pdf.set_font("DejaVu", "", 9)
     for offset, text in enumerate(invoice.buyer):
         pdf.text(buyer_x, 153 + 11 * offset, text)

@@ -95,6 +95,6 @@ def test_folder_score_reads_saved_predictions(tmp_path, fixture_folder):
 def test_main_prints_the_per_field_table(capsys, synthetic_folder):
     assert main([str(synthetic_folder), "--layout-only"]) == 0
     output = capsys.readouterr().out
-    assert output.splitlines()[0] == "10 documents, layout only"
+    assert output.splitlines()[0] == "12 documents, layout only"
     assert "line_items.amount" in output
     assert output.splitlines()[-1].startswith("overall")
