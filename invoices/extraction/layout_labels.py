@@ -188,6 +188,7 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
             r"rechnungsadresse|lieferanschrift|lieferadresse|adresse\s*(?:de\s*(?:facturation|livraison)|du\s*client)",
         ),
         (STRONG, r"client|destinataire|factuuradres|afleveradres|klant|afnemer|guest\s*name"),
+        (STRONG, r"attn\.?|attention|z\.\s?hd\.?|t\.\s?a\.\s?v\.|a\s*l'attention\s*de"),
     ),
     OTHER: (
         (STRONG, rf"(?:customer|client|kunden|klant(?:en)?|account|debitor(?:en)?)[\s-]*{_NUMBER}"),

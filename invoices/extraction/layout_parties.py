@@ -34,6 +34,7 @@ _COMPANY_DETAILS = re.compile(
     r"\b(?:tel|phone|fax|iban|bic|ust|vat|tva|btw|hrb|hra|amtsgericht|registered|registre|rcs|siret|siren|kvk"
     r"|geschaftsfuhrer|directeur|capital|www)\b"
 )
+_ATTENTION = re.compile(r"attn|attention|z\.\s?hd|t\.\s?a\.\s?v|a\s*l'attention")
 _NAME_KEY = re.compile(r"^\s*(?:name|firma|company|nom|raison\s*sociale|naam|bedrijf)\s*:\s*", re.IGNORECASE)
 _NOT_A_NAME = re.compile(
     r"@|www\.|https?:|\+?\d[\d /-]{6,}|^\s*\d|^\s*(?:gln|nummer|number|id|tel|fax|phone|ust|vat|iban|bic)\b"
@@ -113,8 +114,10 @@ def buyer_regions(
             if hit.field == BUYER and _is_heading(hit):
                 line = hit.line
                 right = min((other.x0 for other in hits if other.x0 > hit.x1 + 5), default=hit.x0 + 230)
+                # "Attn:" sits inside the address block, under the company's name.
+                top = line.top - 2.6 * line.size if _ATTENTION.match(line.folded, hit.start) else line.top
                 regions.append(
-                    _Region(line.page, line.top, line.bottom + 9 * line.size * 1.3, hit.x0 - 8, right - 2)
+                    _Region(line.page, top, line.bottom + 9 * line.size * 1.3, hit.x0 - 8, right - 2)
                 )
     return regions
 
