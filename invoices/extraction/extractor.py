@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from decimal import Decimal
+from typing import Any
 
 import pdfplumber
 import pypdf
@@ -137,7 +137,7 @@ def _result_from_xml(invoice: XmlInvoice, name: str, page_count: int, has_text: 
         source=ExtractionSource.EMBEDDED_XML,
         has_text_layer=has_text,
         page_count=page_count,
-        **{field: _xml_field(value) for field, value in values.items()},
+        **_header_fields({field: _xml_field(value) for field, value in values.items()}),
         document_type=ExtractedField(document_type, XML_CONFIDENCE),
         line_items=lines,
         needs_manual_entry=bool(missing),
@@ -162,11 +162,13 @@ def _layout_extract(
     if not document.has_text:
         return _manual_entry(ExtractionSource.LAYOUT, NO_TEXT_LAYER_REASON, page_count, has_text=False)
     reading = invoice_layout_read(document)
-    fields = {
-        name: ExtractedField(found.value, round(min(found.confidence, 0.99), 3))
-        for name, found in reading.fields.items()
-        if name in _HEADER_FIELDS
-    }
+    fields = _header_fields(
+        {
+            name: ExtractedField(found.value, round(min(found.confidence, 0.99), 3))
+            for name, found in reading.fields.items()
+            if name in _HEADER_FIELDS
+        }
+    )
     document_type = reading.fields["document_type"]
     items = tuple(
         LineItem(
@@ -203,9 +205,10 @@ def _layout_extract(
     )
 
 
+def _header_fields(fields: dict[str, ExtractedField[Any]]) -> dict[str, Any]:
+    """Keyword arguments for the header fields of `ExtractionResult` (typed loosely for **)."""
+    return {name: value for name, value in fields.items() if name in _HEADER_FIELDS}
+
+
 def _item_confidence(confidence: float, factor: float) -> float:
     return round(max(0.0, min(confidence * factor, 0.99)), 3)
-
-
-def _zero() -> Decimal:
-    return Decimal(0)

@@ -88,10 +88,10 @@ class TextLine:
                 stop - start, 1
             )
         index = min(self.word_index_at(offset), len(self.words) - 1)
-        word, (start, end) = self.words[index], self.spans[index]
+        word, (start, stop) = self.words[index], self.spans[index]
         if offset <= start:
             return word.x0
-        return word.x0 + (word.x1 - word.x0) * min(offset - start, end - start) / max(end - start, 1)
+        return word.x0 + (word.x1 - word.x0) * min(offset - start, stop - start) / max(stop - start, 1)
 
     def words_between(self, x0: float, x1: float) -> tuple[Word, ...]:
         """Words overlapping the horizontal range [x0, x1]."""
@@ -142,7 +142,7 @@ def _lines_group(page: int, words: Sequence[Word]) -> tuple[TextLine, ...]:
             continue
         rows.append([word])
         band_top, band_bottom = word.top, word.bottom
-    lines = []
+    lines: list[TextLine] = []
     for row in rows:
         ordered = sorted(row, key=lambda item: item.x0)
         lines.append(TextLine(page, len(lines), tuple(_overlaps_drop(ordered))))

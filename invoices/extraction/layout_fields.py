@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise, product
+from typing import Any
 
 from invoices.extraction.amounts import amount_find_all, amount_parse, currency_from_text
 from invoices.extraction.dates import date_find
@@ -78,7 +79,7 @@ _TERMS_SENTENCE = re.compile(
 class FieldValue:
     """A value read from the layout and how sure the reading is (0-1)."""
 
-    value: object
+    value: Any
     confidence: float
     page: int = 0
     line: int = 0
@@ -145,11 +146,11 @@ def _candidates_from_hit(
     below = values_below(hit, hits_on_line, document)
     if hit.field in AMOUNT_FIELDS:
         return _amount_column_candidates(hit, below, context)
-    for position, found in enumerate(below[:2]):
-        value = _value_parse(hit.field, found.text, context)
+    for position, under in enumerate(below[:2]):
+        value = _value_parse(hit.field, under.text, context)
         if value is not None:
             confidence = hit.strength * BELOW_FACTOR * (1.0 if position == 0 else 0.8)
-            return [FieldValue(value, confidence, found.line.page, found.line.index)]
+            return [FieldValue(value, confidence, under.line.page, under.line.index)]
     return []
 
 
@@ -237,15 +238,16 @@ def totals_choose(
     candidates: dict[str, list[FieldValue]], document: LayoutDocument, context: ReadingContext
 ) -> dict[str, FieldValue]:
     """Subtotal, tax and total chosen together: a combination where subtotal + tax = total scores best."""
-    options = {
+    options: dict[str, list[FieldValue | None]] = {
         field: [*sorted(candidates.get(field, []), key=lambda candidate: -candidate.confidence)[:6], None]
         for field in (SUBTOTAL, TAX, TOTAL)
     }
     options[TAX][-1:-1] = _tax_rate_sums(candidates.get(TAX, []))
     due = candidates.get(AMOUNT_DUE, [])
-    options[TOTAL] = (
-        options[TOTAL][:-1] + [FieldValue(c.value, c.confidence * 0.8, c.page, c.line) for c in due][:3]
-    )
+    options[TOTAL] = [
+        *options[TOTAL][:-1],
+        *[FieldValue(c.value, c.confidence * 0.8, c.page, c.line) for c in due][:3],
+    ]
     options[TOTAL].append(None)
     best, best_score = {}, -1.0
     for subtotal, tax, total in product(options[SUBTOTAL], options[TAX], options[TOTAL]):
@@ -287,7 +289,7 @@ def _tax_rate_sums(taxes: list[FieldValue]) -> list[FieldValue]:
         return []
     sums = []
     for pick in (0, -1):
-        total = sum((by_line[key][pick].value for key in block), Decimal(0))  # type: ignore[misc]
+        total = sum((by_line[key][pick].value for key in block), Decimal(0))
         sums.append(FieldValue(total, 0.5, block[-1][0], block[-1][1]))
     return sums
 

@@ -293,7 +293,9 @@ def _alternatives_split(pattern: str) -> list[str]:
 
 
 def _top_level_split(pattern: str) -> list[str]:
-    parts, depth, current, escaped = [], 0, [], False
+    parts: list[str] = []
+    current: list[str] = []
+    depth, escaped = 0, False
     for character in pattern:
         if not escaped and character == "(":
             depth += 1
@@ -347,7 +349,7 @@ def labels_find(line: TextLine) -> list[LabelHit]:
             continue
         pattern, rules = buckets[start.group()]
         match = pattern.match(folded, start.start())
-        if match is None or match.end() == match.start():
+        if match is None or match.end() == match.start() or match.lastindex is None:
             continue
         field, strength = rules[match.lastindex - 1]
         hits.append(LabelHit(field, strength, line, match.start(), match.end()))

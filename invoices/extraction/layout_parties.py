@@ -269,7 +269,7 @@ def vendor_iban_read(document: LayoutDocument, buyers: list[_Region]) -> FieldVa
 def vendor_tax_id_read(
     document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]], buyers: list[_Region]
 ) -> FieldValue | None:
-    candidates = []
+    candidates: list[FieldValue] = []
     for line in document.lines:
         labelled = any(hit.field == TAX_ID for hit in hits_by_line.get((line.page, line.index), []))
         found_before = len(candidates)

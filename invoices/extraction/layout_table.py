@@ -297,7 +297,7 @@ def _quantity_price_choose(numbers: list[_Number], amount: _Number, header: Tabl
                 continue
             if abs(quantity.value * price.value - amount.value) <= tolerance:
                 roles = (_role_at(quantity, header) == QUANTITY) + (_role_at(price, header) == PRICE)
-                score = (roles, quantity.unit, -quantity.value.as_tuple().exponent <= 0)
+                score = (roles, quantity.unit, quantity.value == quantity.value.to_integral_value())
                 pairs.append((score, quantity, price))
     if pairs:
         _, quantity, price = max(pairs, key=lambda pair: pair[0])
