@@ -17,7 +17,7 @@ from defusedxml import DefusedXmlException
 
 # Attachments larger than this are not invoice XML worth parsing.
 MAX_XML_BYTES = 10 * 1024 * 1024
-PREFERRED_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "order-x.xml")
+PREFERRED_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
 CREDIT_TYPE_CODES = frozenset({"381", "261", "262", "296", "308", "396", "420", "458", "532"})
 
 

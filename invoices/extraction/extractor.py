@@ -87,8 +87,8 @@ def _embedded_extract(
     reader: pypdf.PdfReader, page_count: int, warnings: list[str]
 ) -> ExtractionResult | None:
     try:
-        attachments = reader.attachments
-        chosen = invoice_xml_choose({name: list(contents) for name, contents in attachments.items()})
+        attachments = {name: list(contents) for name, contents in reader.attachments.items()}
+        chosen = invoice_xml_choose(attachments or _associated_files(reader))
     except Exception as error:
         warnings.append(f"embedded files could not be read: {_error_text(error)}")
         return None
@@ -101,6 +101,19 @@ def _embedded_extract(
         warnings.append(f"{name}: {error}; read from the layout instead")
         return None
     return _result_from_xml(invoice, name, page_count, _has_fonts(reader))
+
+
+def _associated_files(reader: pypdf.PdfReader) -> dict[str, list[bytes]]:
+    """Files listed only in the catalogue's /AF array (associated files), not in the name tree."""
+    found: dict[str, list[bytes]] = {}
+    associated = reader.trailer["/Root"].get("/AF")
+    for reference in associated.get_object() if associated is not None else []:
+        specification = reference.get_object()
+        stream = specification.get("/EF", {}).get("/F")
+        name = str(specification.get("/UF") or specification.get("/F") or "")
+        if stream is not None and name:
+            found.setdefault(name, []).append(stream.get_object().get_data())
+    return found
 
 
 def _has_fonts(reader: pypdf.PdfReader) -> bool:

@@ -189,3 +189,12 @@ def test_embedded_files_remove_keeps_the_pages_and_drops_the_xml(fixture_folder)
     assert b"/EmbeddedFile" not in stripped
     assert reader.pages[0].extract_text() == pypdf.PdfReader(io.BytesIO(original)).pages[0].extract_text()
     assert invoice_extract(stripped).source == ExtractionSource.LAYOUT
+
+
+def test_xml_listed_only_as_an_associated_file_is_found(fixture_folder):
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(fixture_folder / "mustang_re508_2020.pdf"))
+    del writer.root_object["/Names"]
+    data = pdf_bytes_of(writer)
+    assert list(pypdf.PdfReader(io.BytesIO(data)).attachments) == []
+    result = invoice_extract(data)
+    assert (result.source, result.invoice_number.value) == (ExtractionSource.EMBEDDED_XML, "RE-20201121/508")
