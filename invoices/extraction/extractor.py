@@ -106,7 +106,7 @@ def _embedded_extract(
 def _associated_files(reader: pypdf.PdfReader) -> dict[str, list[bytes]]:
     """Files listed only in the catalogue's /AF array (associated files), not in the name tree."""
     found: dict[str, list[bytes]] = {}
-    associated = reader.trailer["/Root"].get("/AF")
+    associated = reader.root_object.get("/AF")
     for reference in associated.get_object() if associated is not None else []:
         specification = reference.get_object()
         stream = specification.get("/EF", {}).get("/F")
