@@ -179,7 +179,7 @@ def decimal_separator_detect(texts: Iterable[str]) -> str | None:
     return DECIMAL_COMMA if comma > point else DECIMAL_POINT
 
 
-def currency_from_text(text: str) -> str | None:
+def currency_find(text: str) -> str | None:
     """An ISO 4217 code named or symbolised in `text` ("EUR", "€", "Rs", "EURO (EUR)"), else None."""
     for token in re.findall(r"[A-Za-z]{3,6}|US\$|Rs\.?|[€£$¥₹]", text):
         if token in CURRENCY_CODES:

@@ -9,7 +9,6 @@ the subtotal, a due date not before the invoice date).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 import pdfplumber
@@ -40,7 +39,7 @@ from invoices.extraction.layout_labels import (
     labels_find,
 )
 from invoices.extraction.layout_parties import (
-    buyer_regions,
+    buyer_regions_find,
     document_type_read,
     vendor_iban_read,
     vendor_name_read,
@@ -101,7 +100,7 @@ def invoice_layout_read(document: LayoutDocument) -> LayoutReading:
     terms = payment_terms_read(document, found.get(PAYMENT_TERMS))
     if terms is not None:
         fields[PAYMENT_TERMS] = terms
-    buyers = buyer_regions(document, hits_by_line)
+    buyers = buyer_regions_find(document, hits_by_line)
     for name, reader in (
         ("vendor_name", lambda: vendor_name_read(document, hits_by_line, buyers)),
         ("vendor_tax_id", lambda: vendor_tax_id_read(document, hits_by_line, buyers)),
@@ -135,8 +134,3 @@ def _totals_check(fields: dict[str, FieldValue], warnings: list[str]) -> None:
     subtotal, tax, total = fields.get(SUBTOTAL), fields.get(TAX), fields.get(TOTAL)
     if subtotal and tax and total and subtotal.value + tax.value != total.value:  # type: ignore[operator]
         warnings.append(f"subtotal {subtotal.value} + tax {tax.value} does not equal total {total.value}")
-
-
-def invoice_date_of(reading: LayoutReading) -> date | None:
-    field = reading.fields.get(INVOICE_DATE)
-    return field.value if field else None  # type: ignore[return-value]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import pairwise, product
 from typing import Any
 
-from invoices.extraction.amounts import amount_find_all, amount_parse, currency_from_text
+from invoices.extraction.amounts import amount_find_all, amount_parse, currency_find
 from invoices.extraction.dates import date_find
 from invoices.extraction.layout_document import LayoutDocument, TextLine
 from invoices.extraction.layout_labels import (
@@ -118,7 +118,7 @@ def _value_parse(field: str, text: str, context: ReadingContext) -> object | Non
         amounts = amount_find_all(text, decimal_separator=context.decimal_separator)
         return amounts[0][0] if amounts and amounts[0][1] <= 12 else None
     if field == CURRENCY:
-        return currency_from_text(text)
+        return currency_find(text)
     if field == PAYMENT_TERMS:
         cleaned = text.strip(" :")
         return cleaned if _TERMS_WORDS.search(text_fold(cleaned)) else None
@@ -303,7 +303,7 @@ def currency_read(document: LayoutDocument, labelled: FieldValue | None) -> Fiel
         if not any(character.isdigit() for character in line.text):
             continue
         for token in re.findall(r"[A-Z]{3}|US\$|Rs\.?|[€£$¥₹]", line.text):
-            code = currency_from_text(token)
+            code = currency_find(token)
             if code:
                 counts[code] = counts.get(code, 0) + 1
     if not counts:

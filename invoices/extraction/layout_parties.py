@@ -104,7 +104,7 @@ def _is_heading(hit: LabelHit) -> bool:
     return line.words[following].x0 - line.words[last].x1 >= COLUMN_GAP_RATIO * line.words[following].size
 
 
-def buyer_regions(
+def buyer_regions_find(
     document: LayoutDocument, hits_by_line: dict[tuple[int, int], list[LabelHit]]
 ) -> list[_Region]:
     """The blocks under buyer headings ("Bill to", "Käufer", "Factuuradres"): a column some lines deep."""

@@ -6,9 +6,11 @@ How a table is read:
   of description / quantity / unit price / amount, and printing no amounts itself.
 * The description column runs from the column on its left to the column on its right, so descriptions
   wider than their centred header still fall inside it.
-* An item row is a line with a number outside the description column; its amount is the rightmost such
-  number that is not a percentage. Quantity and unit price are the pair whose product is the amount; when
-  no pair multiplies out, the numbers under the quantity and price headers.
+* An item row is a line with a number under the amount column (the rightmost column named like an
+  amount); numbers inside the description column or under a position column do not count. Quantity
+  and unit price are the pair of the row's other numbers whose product is the amount (preferring numbers
+  under the matching headers); when no pair multiplies out, the numbers under the quantity and price
+  headers. A leading row number repeated on every description ("1 ", "2 "...) is dropped.
 * A row without text in the description column takes the nearest description-only line just above it
   (multi-line cells are often vertically centred). Description-only lines right below a row continue its
   description, unless they look like a "key: value" detail, a bullet or a note running across columns.

@@ -5,7 +5,7 @@ import pytest
 from invoices.extraction.amounts import (
     amount_find_all,
     amount_parse,
-    currency_from_text,
+    currency_find,
     decimal_separator_detect,
 )
 
@@ -102,5 +102,5 @@ def test_decimal_separator_detect(texts, expected):
         ("no currency here", None),
     ],
 )
-def test_currency_from_text(text, expected):
-    assert currency_from_text(text) == expected
+def test_currency_find(text, expected):
+    assert currency_find(text) == expected
