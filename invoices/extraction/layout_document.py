@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from invoices.extraction.text import text_clean, text_fold
 
@@ -110,7 +111,7 @@ class LayoutPage:
 class LayoutDocument:
     pages: tuple[LayoutPage, ...]
 
-    @property
+    @cached_property
     def lines(self) -> tuple[TextLine, ...]:
         return tuple(line for page in self.pages for line in page.lines)
 

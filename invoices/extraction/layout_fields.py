@@ -65,6 +65,7 @@ _IDENTIFIER_NOISE = frozenset(
 _IDENTIFIER_STRIP = ".,;:()[]'\""
 _MONEY = re.compile(r"^-?\d{1,3}(?:[.,\s]\d{3})*[.,]\d{2}$")
 _PHONE = re.compile(r"^\+\d{6,}$")
+_DECIMALS = re.compile(r"[^\d]{0,4}\d[\d.,\s']*[.,]\d{2}(?!\d)")
 _TAX_BASE_WORDS = re.compile(r"\b(?:auf|on|of|sur|over|van|base|basis|grondslag)\b")
 _TERMS_WORDS = re.compile(
     r"\d|net|immediate|receipt|sofort|ohne\s*abzug|skonto|reception|comptant|direct|onmiddellijk|contant"
@@ -115,8 +116,15 @@ def _value_parse(field: str, text: str, context: ReadingContext) -> object | Non
         found = date_find(text, day_first=context.day_first)
         return found[0] if found and found[1] <= 12 else None
     if field in AMOUNT_FIELDS:
-        amounts = amount_find_all(text, decimal_separator=context.decimal_separator)
-        return amounts[0][0] if amounts and amounts[0][1] <= 12 else None
+        # "Total 3 items 120.00": a money-shaped amount beats a bare count before it.
+        amounts = [
+            (value, start)
+            for value, start, _ in amount_find_all(text, decimal_separator=context.decimal_separator)
+            if start <= 24
+        ]
+        money = [(value, start) for value, start in amounts if _DECIMALS.match(text, start)]
+        chosen = money or [item for item in amounts if item[1] <= 12]
+        return chosen[0][0] if chosen else None
     if field == CURRENCY:
         return currency_find(text)
     if field == PAYMENT_TERMS:
