@@ -107,8 +107,10 @@ _ALLOWANCE_LINE = re.compile(
 )
 _STOP_WORDS = re.compile(
     r"umsatzsteuer\s*aufschlusselung|umsatzsteueraufschlusselung|detail\s*tva|vat\s*(?:breakdown|summary)"
-    r"|tax\s*summary|belegsummen|zwischensumme|ubertrag|carried\s*forward|btw\s*%|mwst\s*%"
+    r"|tax\s*summary|belegsummen|zwischensumme|btw\s*%|mwst\s*%"
 )
+# Page-break lines of a table that goes on: skipped, they neither end the table nor are items.
+_CARRY_LINE = re.compile(r"ubertrag|carried\s*forward|brought\s*forward|a\s*reporter|report\s*:|transport\s*:")
 # Two header lines this close (in points, top to top) are one header.
 _HEADER_STACK_DISTANCE = 12.0
 
@@ -157,6 +159,7 @@ class _Number:
     x1: float
     percent: bool
     unit: bool
+    money: bool
 
     @property
     def center(self) -> float:
@@ -235,7 +238,8 @@ def _numbers_read(line: TextLine, header: TableHeader) -> list[_Number]:
             continue
         value = amount_parse(text.rstrip("%"))
         if value is not None and not _under_position_column(word, header):
-            numbers.append(_Number(value, word.x0, x1, text.endswith("%"), unit))
+            money = _MONEY_LIKE.search(text) is not None
+            numbers.append(_Number(value, word.x0, x1, text.endswith("%"), unit, money))
     return numbers
 
 
@@ -360,7 +364,10 @@ class _TableState:
         numbers = _numbers_read(line, header)
         amount = _amount_number(numbers, header)
         description = _description_text(line, header)
-        if _ALLOWANCE_LINE.match(line.folded):
+        if amount is not None and not amount.money and any(item["money"] for item in self.items):
+            # A bare integer where the rows before printed money (a page number, a count) is no amount.
+            amount = None
+        if _ALLOWANCE_LINE.match(line.folded) or _CARRY_LINE.search(line.folded):
             self.last_row = self.pending = None
         elif amount is not None and (description or self._pending_near(line)):
             quantity, price, confidence = _quantity_price_choose(numbers, amount, header)
@@ -373,6 +380,7 @@ class _TableState:
                     "quantity": quantity,
                     "price": price,
                     "amount": amount.value,
+                    "money": amount.money,
                     "confidence": confidence,
                 }
             )

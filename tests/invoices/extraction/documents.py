@@ -67,3 +67,21 @@ def pdf_bytes_of(writer) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def document_placed(
+    rows: list[list[tuple[float, str]]], *, gap: float = 14.0, size: float = 9.0
+) -> LayoutDocument:
+    """A one-page document whose phrases start at given x positions: [[(50, "Qty"), (120, "Item")], ...]."""
+    lines = []
+    for index, row in enumerate(rows):
+        words = []
+        top = 60 + gap * index
+        for x, phrase in row:
+            for token in phrase.split():
+                width = 0.5 * size * len(token)
+                words.append(Word(token, x, x + width, top, top + size, size, 0))
+                x += width + 0.3 * size
+        if words:
+            lines.append(TextLine(0, len(lines), tuple(sorted(words, key=lambda word: word.x0))))
+    return LayoutDocument((LayoutPage(0, 595.0, 842.0, tuple(lines)),))
