@@ -110,7 +110,9 @@ _STOP_WORDS = re.compile(
     r"|tax\s*summary|belegsummen|zwischensumme|btw\s*%|mwst\s*%"
 )
 # Page-break lines of a table that goes on: skipped, they neither end the table nor are items.
-_CARRY_LINE = re.compile(r"ubertrag|carried\s*forward|brought\s*forward|a\s*reporter|report\s*:|transport\s*:")
+_CARRY_LINE = re.compile(
+    r"ubertrag|carried\s*forward|brought\s*forward|a\s*reporter|report\s*:|transport\s*:"
+)
 # Two header lines this close (in points, top to top) are one header.
 _HEADER_STACK_DISTANCE = 12.0
 
