@@ -131,7 +131,10 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
         (MEDIUM, r"amount\s*(?:excl|before)\.?\s*(?:vat|tax)|taxable\s*amount|base\s*h\.?t\.?|netto"),
         (STRONG, r"untaxed\s*amount|total\s*before\s*tax|net\s*value|total\s*hors\s*(?:taxes?|tva)"),
         (STRONG, r"(?:amount|total)\s*excl(?:\.|uding)?\s*(?:vat|tax|btw)|excl\.?\s*btw|summe\s*positionen"),
-        (WEAK, r"positionssumme|grondslag|warenwert"),
+        (
+            WEAK,
+            r"positionssumme|grondslag|warenwert|gesamtbetrag\s*(?:der\s*)?positionen|summe\s*der\s*positionen",
+        ),
     ),
     TAX: (
         (

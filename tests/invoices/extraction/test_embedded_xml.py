@@ -198,3 +198,11 @@ def test_xml_listed_only_as_an_associated_file_is_found(fixture_folder):
     assert list(pypdf.PdfReader(io.BytesIO(data)).attachments) == []
     result = invoice_extract(data)
     assert (result.source, result.invoice_number.value) == (ExtractionSource.EMBEDDED_XML, "RE-20201121/508")
+
+
+def test_default_path_over_the_whole_dev_set(fixture_folder):
+    from invoices.extraction.scoring import folder_score
+
+    report = folder_score(fixture_folder, lambda path: invoice_extract(path.read_bytes()).to_schema_dict())
+    assert report.documents == 10
+    assert report.overall >= 0.97, report.table()
