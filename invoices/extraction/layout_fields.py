@@ -40,28 +40,10 @@ _HEADER_FIELDS = frozenset(
     (INVOICE_NUMBER, INVOICE_DATE, DUE_DATE, PURCHASE_ORDER, CURRENCY, PAYMENT_TERMS, *AMOUNT_FIELDS)
 )
 
+# Words between a label and its identifier: "Rechnung Nr. 4711", "Facture n° F1", "Invoice number: 12".
 _IDENTIFIER_NOISE = frozenset(
-    [
-        "no",
-        "no.",
-        "nr",
-        "nr.",
-        "n°",
-        "nº",
-        "#",
-        "number",
-        "nummer",
-        "numero",
-        "num",
-        ":",
-        "-",
-        "du",
-        "vom",
-        "of",
-        "from",
-        "dated",
-    ]
-)
+    ("no", "no.", "nr", "nr.", "n°", "nº", "#", "number", "nummer", "numero", "num")
+) | (frozenset((":", "-", "du", "vom", "of", "from", "dated")))
 _IDENTIFIER_STRIP = ".,;:()[]'\""
 _MONEY = re.compile(r"^-?\d{1,3}(?:[.,\s]\d{3})*[.,]\d{2}$")
 _PHONE = re.compile(r"^\+\d{6,}$")

@@ -63,42 +63,14 @@ _HEADER_PATTERN = re.compile(
 _HEADER_START = re.compile(r"(?<![a-z0-9])(?=[a-z#])")
 _MONEY_LIKE = re.compile(r"\d[.,]\d{2}(?!\d)")
 _NUMBER_WITH_UNIT = re.compile(r"^([-\u2212]?\d[\d.,]*)([a-zA-Z][a-zA-Z()]*\.?)$")
-_UNIT_WORDS = frozenset(
-    [
-        "pce",
-        "pcs",
-        "pc",
-        "stk",
-        "stk.",
-        "st",
-        "st.",
-        "stck",
-        "x",
-        "h",
-        "hrs",
-        "hours",
-        "kg",
-        "g",
-        "l",
-        "m",
-        "m2",
-        "m3",
-        "lfm",
-        "ea",
-        "each",
-        "unit",
-        "units",
-        "uur",
-        "std",
-        "std.",
-        "piece",
-        "pieces",
-        "pieces.",
-        "stuks",
-        "pack",
-        "pak",
-        "box",
-    ]
+_UNIT_WORDS = (
+    frozenset(
+        ("pce", "pcs", "pc", "stk", "stk.", "st", "st.", "stck", "x", "ea", "each", "unit", "units", "piece")
+    )
+    | frozenset(
+        ("pieces", "stuks", "pack", "pak", "box", "h", "hrs", "hours", "uur", "std", "std.", "kg", "g")
+    )
+    | frozenset(("l", "m", "m2", "m3", "lfm"))
 )
 _CURRENCY_WORDS = frozenset(["€", "$", "£", "eur", "usd", "gbp", "chf", "rs", "inr"])
 _DETAIL_LINE = re.compile(r"^\s*(?:[•·\-\u2013*]|[\w .-]{1,30}\s?:(?:\s|$))")
