@@ -209,8 +209,7 @@ def header_fields_read(
             chosen[field] = max(reversed(found), key=lambda candidate: (candidate.confidence, candidate.page))
         else:
             chosen[field] = max(found, key=lambda candidate: candidate.confidence)
-    totals = totals_choose(candidates, document, context)
-    chosen.update(totals)
+    chosen.update(totals_choose(candidates))
     return chosen
 
 
@@ -224,9 +223,7 @@ def _date_after_number(hit: LabelHit, hits: list[LabelHit], context: ReadingCont
     return [FieldValue(found[0], 0.8, hit.line.page, hit.line.index)]
 
 
-def totals_choose(
-    candidates: dict[str, list[FieldValue]], document: LayoutDocument, context: ReadingContext
-) -> dict[str, FieldValue]:
+def totals_choose(candidates: dict[str, list[FieldValue]]) -> dict[str, FieldValue]:
     """Subtotal, tax and total chosen together: a combination where subtotal + tax = total scores best."""
     options: dict[str, list[FieldValue | None]] = {
         field: [*sorted(candidates.get(field, []), key=lambda candidate: -candidate.confidence)[:6], None]
