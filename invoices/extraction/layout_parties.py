@@ -50,6 +50,7 @@ _CREDIT_WORDS = re.compile(
     r"(?<![a-z])(?:credit\s*note|credit\s*memo|credit\s*invoice|gutschrift|rechnungskorrektur|stornorechnung"
     r"|facture\s*d'?\s*avoir|avoir|note\s*de\s*credit|creditnota|creditfactuur|credit\s*nota)(?![a-z])"
 )
+_TITLE_NUMBER = re.compile(r"\s*(?:n[°o]\.?|no\.?|nr\.?|#|number|nummer|numero|num\.?|\d)")
 _BUYER_MARKERS = re.compile(
     r"\b(?:your|uw|ihre?|votre|vos|client|kunde|customer|buyer|kaufer|destinataire|acheteur|klant|afnemer)\b"
 )
@@ -294,25 +295,33 @@ def vendor_tax_id_read(
 
 
 def document_type_read(document: LayoutDocument, total_negative: bool) -> FieldValue:
-    """Credit memo when the first page's title says so ("Credit note", "Gutschrift", "Avoir"), or the total
-    is negative; invoice otherwise."""
+    """Credit memo when a title in the top half of the first page says so ("Credit note", "Gutschrift",
+    "Avoir", "Creditnota"), or when the total is negative; invoice otherwise.
+
+    A title starts its phrase and is either alone in it or followed by its number ("Gutschrift Nr. 12"):
+    "A credit note will follow" or "pour avoir un compte" are sentences, not titles.
+    """
     if document.pages:
         page = document.pages[0]
         for line in page.lines:
             if line.top > page.height * 0.5:
                 break
-            match = _CREDIT_WORDS.search(line.folded)
-            if match and (len(line.words) <= 6 or _title_like(line, match.start())):
-                return FieldValue(CREDIT_MEMO, 0.9, line.page, line.index)
+            for match in _CREDIT_WORDS.finditer(line.folded):
+                if _title_like(line, match.start(), match.end()):
+                    return FieldValue(CREDIT_MEMO, 0.9, line.page, line.index)
     if total_negative:
         return FieldValue(CREDIT_MEMO, 0.7)
     return FieldValue(INVOICE, 0.8)
 
 
-def _title_like(line: TextLine, offset: int) -> bool:
-    """The credit-memo word starts its phrase and is followed by a number ("Gutschrift Nr. 12")."""
-    index = line.word_index_at(offset)
-    starts_phrase = (
-        index == 0 or line.words[index].x0 - line.words[index - 1].x1 >= COLUMN_GAP_RATIO * line.size
-    )
-    return starts_phrase and bool(re.search(r"\d", line.text[offset : offset + 40]))
+def _title_like(line: TextLine, start: int, end: int) -> bool:
+    index = line.word_index_at(start)
+    if line.spans[index][0] != start:
+        return False
+    if index > 0 and line.words[index].x0 - line.words[index - 1].x1 < COLUMN_GAP_RATIO * line.size:
+        return False
+    last = line.word_index_at(end - 1)
+    following = line.words[last + 1] if last + 1 < len(line.words) else None
+    if following is None or following.x0 - line.words[last].x1 >= COLUMN_GAP_RATIO * line.size:
+        return True
+    return _TITLE_NUMBER.match(line.folded, end) is not None

@@ -10,6 +10,15 @@ def test_credit_note_titles_in_each_language():
         assert document_type_read(document, total_negative=False).value == CREDIT_MEMO, title
 
 
+def test_french_verb_avoir_is_not_a_credit_note():
+    document = document_make(["Acme SARL", "FACTURE", "Pour avoir un compte client"])
+    assert document_type_read(document, total_negative=False).value == INVOICE
+    document = document_make(["Acme SARL", "Avoir un compte client en ligne"])
+    assert document_type_read(document, total_negative=False).value == INVOICE
+    document = document_make(["Acme SARL", "AVOIR N° 2024-12"])
+    assert document_type_read(document, total_negative=False).value == CREDIT_MEMO
+
+
 def test_credit_word_in_a_sentence_is_not_a_title():
     document = document_make(
         ["Acme Ltd", "INVOICE", "A credit note will follow for any returned goods within the term."]
