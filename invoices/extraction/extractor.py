@@ -25,6 +25,7 @@ from invoices.extraction.layout import invoice_layout_read, layout_document_load
 from invoices.extraction.layout_parties import CREDIT_MEMO
 from invoices.extraction.result import (
     NO_TEXT_LAYER_REASON,
+    UNREADABLE_TEXT_REASON,
     DocumentType,
     ExtractedField,
     ExtractionResult,
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 # Pages past this are not read by the layout extractor (a warning says so).
 MAX_LAYOUT_PAGES = 20
 XML_CONFIDENCE = 0.99
+# Above this share of "(cid:N)" words the text layer is not text.
+UNMAPPED_TEXT_LIMIT = 0.3
 _HEADER_FIELDS = (
     "vendor_name", "vendor_tax_id", "vendor_iban", "invoice_number", "invoice_date", "due_date", "currency",
     "subtotal", "tax", "total", "po_number", "payment_terms",
@@ -174,6 +177,8 @@ def _layout_extract(
         warnings.append(f"only the first {max_pages} of {page_count} pages were read")
     if not document.has_text:
         return _manual_entry(ExtractionSource.LAYOUT, NO_TEXT_LAYER_REASON, page_count, has_text=False)
+    if document.unmapped_share > UNMAPPED_TEXT_LIMIT:
+        return _manual_entry(ExtractionSource.LAYOUT, UNREADABLE_TEXT_REASON, page_count, has_text=True)
     reading = invoice_layout_read(document)
     fields = _header_fields(
         {

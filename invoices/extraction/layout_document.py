@@ -119,6 +119,12 @@ class LayoutDocument:
     def has_text(self) -> bool:
         return any(page.lines for page in self.pages)
 
+    @property
+    def unmapped_share(self) -> float:
+        """Share of words printed in fonts without a Unicode map, which pdfminer renders as "(cid:12)"."""
+        words = [word for line in self.lines for word in line.words]
+        return sum("(cid:" in word.text for word in words) / len(words) if words else 0.0
+
 
 def layout_page_build(number: int, width: float, height: float, raw_words: Iterable[dict]) -> LayoutPage:
     """Group pdfplumber word dicts (with a "size" attribute) into lines, top to bottom, left to right."""

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 EXTRACTOR_VERSION = "1.0.0"
 SCHEMA = "ap-invoice-extraction/v1"
 NO_TEXT_LAYER_REASON = "no text layer: manual entry or OCR needed"
+UNREADABLE_TEXT_REASON = "text layer unreadable (fonts without a Unicode map): manual entry or OCR needed"
 
 T = TypeVar("T")
 

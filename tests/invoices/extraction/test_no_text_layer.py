@@ -30,3 +30,19 @@ def test_text_without_invoice_fields_asks_for_manual_entry():
     assert result.has_text_layer is True
     assert result.needs_manual_entry is True
     assert result.manual_entry_reason == "invoice number and total not found in the text layer"
+
+
+def test_text_in_fonts_without_unicode_map_asks_for_manual_entry(monkeypatch):
+    from invoices.extraction import UNREADABLE_TEXT_REASON, layout
+
+    from .documents import text_pdf
+
+    original = layout.layout_page_build
+
+    def unmapped(number, width, height, raw_words):
+        return original(number, width, height, [dict(word, text="(cid:12)(cid:7)") for word in raw_words])
+
+    monkeypatch.setattr(layout, "layout_page_build", unmapped)
+    result = invoice_extract(text_pdf(["INVOICE", "Invoice No: 77", "Total 10.00"]))
+    assert (result.needs_manual_entry, result.has_text_layer) == (True, True)
+    assert result.manual_entry_reason == UNREADABLE_TEXT_REASON
