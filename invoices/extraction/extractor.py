@@ -23,6 +23,7 @@ from invoices.extraction.embedded_xml import (
 )
 from invoices.extraction.layout import invoice_layout_read, layout_document_load
 from invoices.extraction.layout_parties import CREDIT_MEMO
+from invoices.extraction.layout_table import TableItem
 from invoices.extraction.result import (
     NO_TEXT_LAYER_REASON,
     UNREADABLE_TEXT_REASON,
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 # Pages past this are not read by the layout extractor (a warning says so).
 MAX_LAYOUT_PAGES = 20
 XML_CONFIDENCE = 0.99
+PASSWORD_REASON = "password protected PDF: ask the sender for a copy without a password"
 # Above this share of "(cid:N)" words the text layer is not text.
 UNMAPPED_TEXT_LIMIT = 0.3
 _HEADER_FIELDS = (
@@ -56,8 +58,8 @@ def invoice_extract(
     """
     try:
         reader = pypdf.PdfReader(io.BytesIO(pdf_bytes), strict=False)
-        if reader.is_encrypted:
-            reader.decrypt("")
+        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+            return _manual_entry(ExtractionSource.LAYOUT, PASSWORD_REASON, 0, has_text=False)
         page_count = len(reader.pages)
     except Exception as error:
         logger.info("PDF could not be opened: %s", error)
@@ -188,21 +190,7 @@ def _layout_extract(
         }
     )
     document_type = reading.fields["document_type"]
-    items = tuple(
-        LineItem(
-            ExtractedField(
-                item.description, _item_confidence(item.confidence, reading.items_confidence_factor)
-            ),
-            ExtractedField(item.quantity, _item_confidence(item.confidence, reading.items_confidence_factor)),
-            ExtractedField(
-                item.unit_price, _item_confidence(item.confidence, reading.items_confidence_factor)
-            ),
-            ExtractedField(
-                item.amount, _item_confidence(item.confidence + 0.05, reading.items_confidence_factor)
-            ),
-        )
-        for item in reading.items
-    )
+    items = tuple(_line_item(item, reading.items_confidence_factor) for item in reading.items)
     missing = [name for name in ("invoice_number", "total") if name not in fields]
     needs_manual = len(missing) == 2
     return ExtractionResult(
@@ -228,5 +216,13 @@ def _header_fields(fields: dict[str, ExtractedField[Any]]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if name in _HEADER_FIELDS}
 
 
-def _item_confidence(confidence: float, factor: float) -> float:
-    return round(max(0.0, min(confidence * factor, 0.99)), 3)
+def _line_item(item: TableItem, factor: float) -> LineItem:
+    """A layout table row as a result line; `factor` rewards lines that sum to the subtotal."""
+    confidence = round(max(0.0, min(item.confidence * factor, 0.99)), 3)
+    amount_confidence = round(max(0.0, min((item.confidence + 0.05) * factor, 0.99)), 3)
+    return LineItem(
+        ExtractedField(item.description, confidence),
+        ExtractedField(item.quantity, confidence),
+        ExtractedField(item.unit_price, confidence),
+        ExtractedField(item.amount, amount_confidence),
+    )

@@ -46,3 +46,19 @@ def test_text_in_fonts_without_unicode_map_asks_for_manual_entry(monkeypatch):
     result = invoice_extract(text_pdf(["INVOICE", "Invoice No: 77", "Total 10.00"]))
     assert (result.needs_manual_entry, result.has_text_layer) == (True, True)
     assert result.manual_entry_reason == UNREADABLE_TEXT_REASON
+
+
+def test_password_protected_pdf_asks_for_manual_entry():
+    import io
+
+    import pypdf
+
+    from .documents import pdf_bytes_of, text_pdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(text_pdf(["Invoice No: 77"]))))
+    writer.encrypt("secret", algorithm="AES-128")
+    result = invoice_extract(pdf_bytes_of(writer))
+    assert result.needs_manual_entry is True
+    assert (
+        result.manual_entry_reason == "password protected PDF: ask the sender for a copy without a password"
+    )
