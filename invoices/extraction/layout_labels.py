@@ -30,6 +30,9 @@ SELLER = "seller"
 BUYER = "buyer"
 OTHER = "other"
 
+# Words further apart than this many font sizes belong to different columns.
+LABEL_GAP_RATIO = 1.6
+
 STRONG = 0.95
 MEDIUM = 0.75
 WEAK = 0.55
@@ -74,7 +77,7 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
     ),
     PURCHASE_ORDER: (
         (STRONG, rf"purchase\s*order(?:\s*{_NUMBER})?|p\.?\s?o\.?\s*(?:{_NUMBER}|ref(?:erence)?\.?)"),
-        (STRONG, rf"customer\s*p\.?\s?o\.?(?:\s*{_NUMBER})?|p\.?\s?o\.?(?=\s*[:#])"),
+        (STRONG, rf"customer\s*p\.?\s?o\.?(?:\s*{_NUMBER})?|p\.?\s?o\.?(?=\s*[:#])|p\.o\.(?!\s*box)"),
         (STRONG, rf"(?:your\s*|customer\s*)?order\s*(?:{_NUMBER}|ref(?:erence)?\.?)"),
         (STRONG, r"bestell(?:ung)?[\s.-]*(?:nr|nummer|no)\.?(?:\s*kunde)?|ihre\s*bestellung(?:\s*nr\.?)?"),
         (STRONG, r"(?:n[°o]\s*(?:de\s*)?)?bon\s*de\s*commande|commande\s*(?:n[°o]|client)|votre\s*commande"),
@@ -344,17 +347,33 @@ def _first_characters(pattern: str) -> set[str]:
 
 
 def labels_find(line: TextLine) -> list[LabelHit]:
-    """All labels in `line`, left to right, non-overlapping, the longest pattern winning at each position."""
+    """All labels in `line`, left to right, non-overlapping, the longest pattern winning at each position.
+
+    A label never spans a column gap: "Date" and "Due" heading two columns are two labels, not "Date due".
+    """
     buckets = _labels_compile()
     folded, hits, position = line.folded, [], 0
+    segment_ends = _segment_ends(line)
     for start in _WORD_START.finditer(folded):
         if start.start() < position or start.group() not in buckets:
             continue
         pattern, rules = buckets[start.group()]
-        match = pattern.match(folded, start.start())
+        end = next(offset for offset in segment_ends if offset > start.start())
+        match = pattern.match(folded, start.start(), end)
         if match is None or match.end() == match.start() or match.lastindex is None:
             continue
         field, strength = rules[match.lastindex - 1]
         hits.append(LabelHit(field, strength, line, match.start(), match.end()))
         position = match.end()
     return hits
+
+
+def _segment_ends(line: TextLine) -> list[int]:
+    """Character offsets where the line's phrases end: at column gaps and at the end of the line."""
+    ends = []
+    for index in range(1, len(line.words)):
+        previous, word = line.words[index - 1], line.words[index]
+        if word.x0 - previous.x1 > LABEL_GAP_RATIO * max(previous.size, word.size):
+            ends.append(line.spans[index - 1][1])
+    ends.append(len(line.folded))
+    return ends

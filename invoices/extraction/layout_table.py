@@ -85,6 +85,8 @@ _STOP_WORDS = re.compile(
 _CARRY_LINE = re.compile(
     r"ubertrag|carried\s*forward|brought\s*forward|a\s*reporter|report\s*:|transport\s*:"
 )
+# A gap wider than this many font sizes separates columns.
+COLUMN_GAP = 1.6
 # Two header lines this close (in points, top to top) are one header.
 _HEADER_STACK_DISTANCE = 12.0
 
@@ -190,6 +192,7 @@ def _header_build(lines: list[TextLine], columns: list[Column], page_width: floa
 
 def _numbers_read(line: TextLine, header: TableHeader) -> list[_Number]:
     numbers, words = [], list(line.words)
+    describing = {id(word) for word in _description_words(line, header)}
     index = 0
     while index < len(words):
         word = words[index]
@@ -207,8 +210,7 @@ def _numbers_read(line: TextLine, header: TableHeader) -> list[_Number]:
         elif following and following.text.lower().rstrip(".") in _UNIT_WORDS:
             unit = True
         index += 1
-        center = (word.x0 + x1) / 2
-        if header.description_x0 <= center <= header.description_x1:
+        if id(word) in describing:
             continue
         value = amount_parse(text.rstrip("%"))
         if value is not None and not _under_position_column(word, header):
@@ -242,9 +244,13 @@ def _column_of(x0: float, x1: float, header: TableHeader) -> Column | None:
     return min(header.columns, key=lambda column: abs(column.center - center), default=None)
 
 
-def _description_text(line: TextLine, header: TableHeader) -> str:
-    """Words in the description column, less a phrase that starts in the column to its left and runs
-    into it ("Art-Nr-Kunde: BY_SFK5", "# ligne BC: 2"): such words follow their neighbour at word spacing."""
+def _description_words(line: TextLine, header: TableHeader) -> list[Word]:
+    """Words in the description column, less:
+
+    * a phrase that starts in the column to its left and runs into it ("Art-Nr-Kunde: BY_SFK5",
+      "# ligne BC: 2"): such words follow their neighbour at word spacing;
+    * a number a column gap after the description (a right-aligned price reaching into the column).
+    """
     words: list[Word] = []
     previous: Word | None = None
     chained = False
@@ -253,9 +259,19 @@ def _description_text(line: TextLine, header: TableHeader) -> str:
         close = previous is not None and word.x0 - previous.x1 < 0.5 * word.size
         chained = close and (chained or (previous is not None and previous.center < header.description_x0))
         if inside and not (chained and not words):
+            if words and word.x0 - words[-1].x1 > COLUMN_GAP * word.size and _looks_numeric(word.text):
+                break
             words.append(word)
         previous = word
-    return " ".join(word.text for word in words)
+    return words
+
+
+def _looks_numeric(text: str) -> bool:
+    return amount_parse(text.rstrip("%")) is not None or _NUMBER_WITH_UNIT.match(text) is not None
+
+
+def _description_text(line: TextLine, header: TableHeader) -> str:
+    return " ".join(word.text for word in _description_words(line, header))
 
 
 def _is_stop(line: TextLine) -> bool:

@@ -82,14 +82,13 @@ def values_below(hit: LabelHit, hits_on_line: list[LabelHit], document: LayoutDo
     for line in page.lines[hit.line.index + 1 : hit.line.index + 1 + LINES_BELOW + len(found) * 2]:
         if line.top - hit.line.bottom > (LINES_BELOW + 2 * len(found)) * 1.6 * max(hit.line.size, 6):
             break
-        words = [word for word in line.words if word.x1 > x0 and word.x0 < x1]
+        words = _column_phrase(line, x0, x1)
         if not words:
             empty_run += 1
             # A header row of other labels in between owns the values under it.
             if found or empty_run > 2 or labels_find(line):
                 break
             continue
-        words = _phrase_extend(line, words, x1)
         text = " ".join(word.text for word in words)
         found.append(LabelValue(text, True, line, words[0].x0))
     return found
@@ -106,15 +105,20 @@ def _column_bounds(hit: LabelHit, hits_on_line: list[LabelHit]) -> tuple[float, 
     return x0, x1
 
 
-def _phrase_extend(line: TextLine, words: list[Word], column_x1: float) -> list[Word]:
-    """Keep the contiguous phrase starting at the first word in the column, extended to the right by
-    words at normal spacing (a left-aligned value wider than its label)."""
-    start = line.words.index(words[0])
-    phrase = [words[0]]
-    for word in line.words[start + 1 :]:
-        if word.x0 - phrase[-1].x1 > COLUMN_GAP_RATIO * word.size:
-            break
-        if word.x0 > column_x1 and word not in words and len(phrase) >= 6:
-            break
-        phrase.append(word)
-    return phrase
+def _column_phrase(line: TextLine, x0: float, x1: float) -> list[Word]:
+    """The phrase of `line` (words at normal spacing) that overlaps the column [x0, x1] the most: a
+    left-aligned value wider than its label is kept whole, and the tail of a phrase that starts in the
+    column to the left ("16 September 2024" reaching under "Your order") loses to the column's own value."""
+    phrases: list[list[Word]] = []
+    for word in line.words:
+        if phrases and word.x0 - phrases[-1][-1].x1 <= COLUMN_GAP_RATIO * word.size:
+            phrases[-1].append(word)
+        else:
+            phrases.append([word])
+    best: list[Word] = []
+    best_overlap = 0.0
+    for phrase in phrases:
+        overlap = sum(max(0.0, min(word.x1, x1) - max(word.x0, x0)) for word in phrase)
+        if overlap > best_overlap:
+            best, best_overlap = phrase, overlap
+    return best

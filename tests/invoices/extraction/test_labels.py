@@ -102,3 +102,15 @@ def test_labels_do_not_fire_inside_words_or_addresses():
 def test_label_span_maps_back_to_word_positions():
     hit = labels_find(line_make("Invoice Date: 01/02/2024"))[0]
     assert (hit.x0, hit.x1) == (50.0, 108.0)
+
+
+def test_labels_do_not_span_a_column_gap():
+    from .documents import document_placed
+
+    line = document_placed([[(50, "Invoice Number"), (175, "Date"), (300, "Due"), (425, "P.O.")]]).lines[0]
+    assert [(hit.field, hit.text) for hit in labels_find(line)] == [
+        (INVOICE_NUMBER, "Invoice Number"),
+        (INVOICE_DATE, "Date"),
+        (DUE_DATE, "Due"),
+        (PURCHASE_ORDER, "P.O."),
+    ]
