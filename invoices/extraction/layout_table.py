@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from invoices.extraction.amounts import amount_parse
+from invoices.extraction.amounts import CURRENCY_CODES, amount_parse
 from invoices.extraction.layout_document import LayoutDocument, TextLine, Word
 from invoices.extraction.layout_labels import STRONG, SUBTOTAL, TAX, TOTAL, labels_find
 
@@ -249,7 +249,8 @@ def _description_words(line: TextLine, header: TableHeader) -> list[Word]:
 
     * a phrase that starts in the column to its left and runs into it ("Art-Nr-Kunde: BY_SFK5",
       "# ligne BC: 2"): such words follow their neighbour at word spacing;
-    * a number a column gap after the description (a right-aligned price reaching into the column).
+    * a number or currency a column gap after the description (a right-aligned price, or a currency
+      column, reaching into the description column).
     """
     words: list[Word] = []
     previous: Word | None = None
@@ -267,6 +268,9 @@ def _description_words(line: TextLine, header: TableHeader) -> list[Word]:
 
 
 def _looks_numeric(text: str) -> bool:
+    """A number, a number with its unit, or a currency printed in a column of its own."""
+    if text.lower() in _CURRENCY_WORDS or text in CURRENCY_CODES:
+        return True
     return amount_parse(text.rstrip("%")) is not None or _NUMBER_WITH_UNIT.match(text) is not None
 
 
