@@ -47,7 +47,7 @@ _DAY_MONTH_YEAR = re.compile(
     rf"(?<![\d])(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|e)?\.?[\s-]*(?:de\s+)?(?P<month>{_MONTH})\b\.?[\s,-]*{_YEAR}(?!\d)"
 )
 _MONTH_DAY_YEAR = re.compile(
-    rf"\b(?P<month>{_MONTH})\b\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}(?!\d)"
+    rf"\b(?P<month>{_MONTH})\b\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*{_YEAR}(?!\d)"
 )
 
 
@@ -95,6 +95,16 @@ def date_find(text: str, *, day_first: bool | None = None) -> tuple[date, int, i
         return None
     start, end, value = min(found, key=lambda item: (item[0], -item[1]))
     return value, start, end
+
+
+def dates_blank(text: str, *, day_first: bool | None = None) -> str:
+    """`text` with every date replaced by spaces (same length), so its numbers are not read as amounts."""
+    found = date_find(text, day_first=day_first)
+    while found is not None:
+        _, start, end = found
+        text = text[:start] + " " * (end - start) + text[end:]
+        found = date_find(text, day_first=day_first)
+    return text
 
 
 def date_parse(text: str, *, day_first: bool | None = None) -> date | None:

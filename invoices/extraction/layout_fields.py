@@ -16,7 +16,7 @@ from itertools import pairwise, product
 from typing import Any
 
 from invoices.extraction.amounts import amount_find_all, amount_parse, currency_find
-from invoices.extraction.dates import date_find
+from invoices.extraction.dates import date_find, dates_blank
 from invoices.extraction.layout_document import LayoutDocument, TextLine
 from invoices.extraction.layout_labels import (
     AMOUNT_DUE,
@@ -99,10 +99,12 @@ def _value_parse(field: str, text: str, context: ReadingContext) -> object | Non
         return found[0] if found and found[1] <= 12 else None
     if field in AMOUNT_FIELDS:
         # "Total 3 items 120.00": a money-shaped amount beats a bare count before it.
+        # "Total amount due on October 3, 2017 $4.11": the date's numbers are not amounts.
+        text = dates_blank(text, day_first=context.day_first)
         amounts = [
             (value, start)
             for value, start, _ in amount_find_all(text, decimal_separator=context.decimal_separator)
-            if start <= 24
+            if start <= 32
         ]
         money = [(value, start) for value, start in amounts if _DECIMALS.match(text, start)]
         chosen = money or [item for item in amounts if item[1] <= 12]

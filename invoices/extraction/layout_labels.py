@@ -107,7 +107,11 @@ _LABELS: dict[str, tuple[tuple[float, str], ...]] = {
         (WEAK, r"total|totaal|gesamt|summe"),
     ),
     AMOUNT_DUE: (
-        (MEDIUM, r"amount\s*due|balance\s*due|total\s*due|due\s*payable|amount\s*payable|zahlbetrag"),
+        (
+            MEDIUM,
+            r"(?:total\s*)?amount\s*due(?:\s*(?:on|by))?|balance\s*due|total\s*due|due\s*payable|zahlbetrag",
+        ),
+        (MEDIUM, r"amount\s*payable"),
         (
             MEDIUM,
             r"zu\s*zahlen(?:der\s*betrag)?|net\s*a\s*payer|solde\s*a\s*payer|te\s*betalen|reste\s*a\s*payer",
@@ -260,12 +264,21 @@ _ANY_FIRST = "any"
 _WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9#°]")
 
 
-@cache
-def _labels_compile() -> dict[str, tuple[re.Pattern[str], tuple[tuple[str, float], ...]]]:
-    """One alternation per possible first character, longest alternative first.
+@dataclass(frozen=True)
+class _Bucket:
+    """The label alternatives that can start with one character: one alternation that quickly says
+    whether any of them matches, and each alternative on its own to find the longest match."""
 
-    Trying a few hundred alternatives at every word start is slow; bucketing them by the character they
-    can start with keeps each attempt to a dozen alternatives.
+    any_match: re.Pattern[str]
+    alternatives: tuple[tuple[re.Pattern[str], str, float], ...]
+
+
+@cache
+def _labels_compile() -> dict[str, _Bucket]:
+    """Label alternatives bucketed by the character they can start with.
+
+    Trying a few hundred alternatives at every word start is slow; bucketing them keeps each attempt to
+    a dozen or two, and most word starts are rejected by one alternation.
     """
     rules = [
         (field, strength, alternative)
@@ -283,13 +296,15 @@ def _labels_compile() -> dict[str, tuple[re.Pattern[str], tuple[tuple[str, float
             for rule, first in zip(rules, firsts, strict=True)
             if character in first or _ANY_FIRST in first
         ]
-        if not chosen:
-            continue
-        pattern = "|".join(f"({alternative})" for _, _, alternative in chosen)
-        buckets[character] = (
-            re.compile(rf"(?:{pattern})(?![a-z0-9])"),
-            tuple((field, strength) for field, strength, _ in chosen),
-        )
+        if chosen:
+            pattern = "|".join(f"(?:{alternative})" for _, _, alternative in chosen)
+            buckets[character] = _Bucket(
+                re.compile(rf"(?:{pattern})(?![a-z0-9])"),
+                tuple(
+                    (re.compile(rf"(?:{alternative})(?![a-z0-9])"), field, strength)
+                    for field, strength, alternative in chosen
+                ),
+            )
     return buckets
 
 
@@ -357,14 +372,19 @@ def labels_find(line: TextLine) -> list[LabelHit]:
     for start in _WORD_START.finditer(folded):
         if start.start() < position or start.group() not in buckets:
             continue
-        pattern, rules = buckets[start.group()]
+        bucket = buckets[start.group()]
         end = next(offset for offset in segment_ends if offset > start.start())
-        match = pattern.match(folded, start.start(), end)
-        if match is None or match.end() == match.start() or match.lastindex is None:
+        if bucket.any_match.match(folded, start.start(), end) is None:
             continue
-        field, strength = rules[match.lastindex - 1]
-        hits.append(LabelHit(field, strength, line, match.start(), match.end()))
-        position = match.end()
+        best: tuple[int, str, float] | None = None
+        for pattern, field, strength in bucket.alternatives:
+            match = pattern.match(folded, start.start(), end)
+            if match is not None and match.end() > start.start() and (best is None or match.end() > best[0]):
+                best = (match.end(), field, strength)
+        if best is None:
+            continue
+        hits.append(LabelHit(best[1], best[2], line, start.start(), best[0]))
+        position = best[0]
     return hits
 
 
