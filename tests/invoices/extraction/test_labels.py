@@ -38,6 +38,7 @@ def _found(text: str) -> list[tuple[str, str]]:
         ("Sales Tax 0.80", TAX, "Sales Tax"),
         ("Grand Total 10.80", TOTAL, "Grand Total"),
         ("Amount Due 10.80", AMOUNT_DUE, "Amount Due"),
+        ("TOTAL AMOUNT DUE ON October 3, 2017 $4.11", AMOUNT_DUE, "TOTAL AMOUNT DUE ON"),
         ("Payment Terms: Net 30", PAYMENT_TERMS, "Payment Terms"),
         ("Bill To", BUYER, "Bill To"),
         ("Supplier", SELLER, "Supplier"),
