@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/mypy erp_connectors
+	$(BIN)/mypy erp_connectors invoices/extraction
 
 format: install
 	$(BIN)/ruff check --fix .
