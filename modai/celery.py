@@ -39,7 +39,10 @@ def beat_entry(task: str, seconds: float, **kwargs: object) -> dict[str, object]
 
 # Seconds between heartbeats; kept here (not imported from modai.tasks) so Celery loads without Django.
 HEARTBEAT_SECONDS = 10
+# How often waiting approval steps are checked for reminders and escalation (their delays are hours).
+APPROVAL_SWEEP_SECONDS = 900
 
 app.conf.beat_schedule = {
     "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
+    "approvals-sweep": beat_entry("approvals.approval_steps_sweep_dispatch", APPROVAL_SWEEP_SECONDS),
 }

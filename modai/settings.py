@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "organizations",
     "masterdata",
     "invoices",
+    "approvals",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ urlpatterns = [
     path("entity/switch/", shell.EntitySwitchView.as_view(), name="entity_switch"),
     path("settings/", include(settings_patterns)),
     path("healthz", shell.health, name="health"),
+    path("", include("approvals.urls")),
     path("api/v1/", include("modai.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

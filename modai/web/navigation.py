@@ -22,6 +22,8 @@ class NavigationItem:
 
 MAIN_MENU: list[NavigationItem] = [
     NavigationItem("Dashboard", "home"),
+    NavigationItem("My approvals", "my_approvals", Permission.INVOICE_APPROVE),
+    NavigationItem("Audit log", "audit_log", Permission.AUDIT_VIEW),
 ]
 
 SETTINGS_TIERS: list[tuple[str, str]] = [
@@ -34,9 +36,12 @@ SETTINGS_PAGES: list[NavigationItem] = [
     NavigationItem("Profile", "settings_profile", None, "personal"),
     NavigationItem("Password", "settings_password", None, "personal"),
     NavigationItem("API tokens", "settings_api_tokens", None, "personal"),
+    NavigationItem("Delegation", "settings_delegation", Permission.INVOICE_APPROVE, "personal"),
     NavigationItem("Entity details", "settings_entity", Permission.ENTITY_SETTINGS, "entity"),
+    NavigationItem("Approval policy", "settings_approval_policy", Permission.ENTITY_SETTINGS, "entity"),
     NavigationItem("Entities", "settings_entities", Permission.ORGANIZATION_MANAGE, "company"),
     NavigationItem("Users and roles", "settings_users", Permission.ORGANIZATION_MANAGE, "company"),
+    NavigationItem("Approver groups", "settings_approver_groups", Permission.ORGANIZATION_MANAGE, "company"),
 ]
 
 

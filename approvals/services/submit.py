@@ -1,0 +1,151 @@
+"""Submitting an invoice for approval (it leaves Needs review) and recalling it."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from approvals.errors import ApprovalConflictError
+from approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep, RequestStatus
+from approvals.policy import policy_parse
+from approvals.routing import approval_plan_build
+from approvals.services.flow import request_advance, request_finish
+from approvals.services.policies import approval_policy_current
+from invoices.models import Invoice, InvoiceStatus
+from invoices.status import InvoiceTransitionError, invoice_status_change
+from organizations.audit import audit_record
+from organizations.errors import ServiceValidationError
+from organizations.models import User
+
+
+def invoice_ready_problems(*, invoice: Invoice) -> list[str]:
+    """What must be fixed before an invoice can be submitted for approval."""
+    problems = []
+    if invoice.status != InvoiceStatus.NEEDS_REVIEW:
+        problems.append(
+            f"The invoice is {invoice.get_status_display()}; only invoices in Needs review can be submitted."
+        )
+    if invoice.vendor_id is None:
+        problems.append("Choose the vendor.")
+    if invoice.total is None:
+        problems.append("Enter the total.")
+    return problems
+
+
+def approval_submit(*, invoice: Invoice, actor: User | None) -> ApprovalRequest:
+    """Needs review -> Pending approval, routed by the entity's current policy version, in one transaction.
+
+    Routing problems (no matching rule, a step with nobody allowed to approve) refuse the submit with
+    a clear message and change nothing. A rule without steps approves the invoice at once.
+    """
+    problems = invoice_ready_problems(invoice=invoice)
+    if problems:
+        raise ServiceValidationError(" ".join(problems))
+    entity = invoice.entity
+    version = approval_policy_current(entity=entity)
+    if version is None:
+        raise ServiceValidationError(
+            f"{entity.name} has no approval policy yet; an administrator sets it up in Settings > Approval policy."
+        )
+    plan = approval_plan_build(
+        entity=entity, policy=policy_parse(version.definition), invoice=invoice, submitter=actor
+    )
+    if plan.problems:
+        raise ServiceValidationError(" ".join(plan.problems))
+    try:
+        with transaction.atomic():
+            invoice_status_change(
+                invoice=invoice,
+                to=InvoiceStatus.PENDING_APPROVAL,
+                actor=actor,
+                expected_from={InvoiceStatus.NEEDS_REVIEW},
+                action="invoice.submitted",
+                fields={"submitted_by": actor},
+            )
+            for stale in ApprovalRequest.objects.filter(invoice=invoice, status=RequestStatus.ACTIVE):
+                request_finish(request=stale, status=RequestStatus.CANCELLED)
+            last_round = (
+                ApprovalRequest.objects.filter(invoice=invoice).aggregate(last=Max("round"))["last"] or 0
+            )
+            request = ApprovalRequest.objects.create(
+                entity=entity,
+                invoice=invoice,
+                round=last_round + 1,
+                policy_version=version,
+                rule_name=plan.rule_name,
+                submitted_by=actor,
+            )
+            for planned in plan.steps:
+                step = ApprovalStep.objects.create(
+                    entity=entity,
+                    request=request,
+                    position=planned.position,
+                    name=planned.name,
+                    mode=planned.mode,
+                )
+                ApprovalAssignment.objects.bulk_create(
+                    ApprovalAssignment(
+                        entity=entity,
+                        step=step,
+                        user=approver.user,
+                        source=approver.source,
+                        source_label=approver.source_label,
+                    )
+                    for approver in planned.approvers
+                )
+            audit_record(
+                action="approval.routed",
+                actor=actor,
+                target=invoice,
+                metadata={
+                    "policy_version": version.number,
+                    "rule": plan.rule_name,
+                    "round": request.round,
+                    "steps": [
+                        {
+                            "name": step.name,
+                            "mode": step.mode,
+                            "approvers": [str(approver.user) for approver in step.approvers],
+                        }
+                        for step in plan.steps
+                    ],
+                },
+            )
+            request_advance(request=request, invoice=invoice, actor=actor)
+    except IntegrityError:
+        raise ApprovalConflictError(
+            "This invoice was submitted by someone else at the same moment."
+        ) from None
+    except InvoiceTransitionError as error:
+        raise ApprovalConflictError(str(error)) from None
+    return request
+
+
+def approval_recall(*, invoice: Invoice, actor: User, comment: str = "") -> ApprovalRequest:
+    """Take an invoice back out of approval (Pending approval -> Needs review), e.g. to correct it."""
+    try:
+        return _approval_recall(invoice=invoice, actor=actor, comment=comment)
+    except InvoiceTransitionError as error:
+        raise ApprovalConflictError(str(error)) from None
+
+
+def _approval_recall(*, invoice: Invoice, actor: User, comment: str) -> ApprovalRequest:
+    with transaction.atomic():
+        request = ApprovalRequest.objects.filter(invoice=invoice, status=RequestStatus.ACTIVE).first()
+        if request is None:
+            raise ServiceValidationError("This invoice is not waiting for approval.")
+        list(ApprovalStep.objects.select_for_update().filter(request=request).order_by("position"))
+        request.refresh_from_db()
+        if request.status != RequestStatus.ACTIVE:
+            raise ServiceValidationError("This invoice is not waiting for approval any more.")
+        request_finish(request=request, status=RequestStatus.CANCELLED)
+        invoice_status_change(
+            invoice=invoice,
+            to=InvoiceStatus.NEEDS_REVIEW,
+            actor=actor,
+            expected_from={InvoiceStatus.PENDING_APPROVAL},
+            action="approval.recalled",
+            reason=comment.strip(),
+            metadata={"approval_request": request.pk},
+        )
+    return request
