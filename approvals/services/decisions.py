@@ -57,16 +57,20 @@ def _state_conflict(*, step: ApprovalStep, request: ApprovalRequest, assignment:
     if assignment.decision:
         who = assignment.decided_by or assignment.user
         return f"{who} already decided this: {assignment.get_decision_display()}."
-    if request.status != RequestStatus.ACTIVE:
-        return f"This approval is no longer in progress ({request.get_status_display()})."
-    if step.status != StepStatus.ACTIVE:
-        if step.status == StepStatus.PENDING:
-            return "This step is not waiting for a decision yet."
+    if step.status in (StepStatus.APPROVED, StepStatus.REJECTED, StepStatus.CHANGES_REQUESTED):
         decided = (
-            step.assignments.exclude(decision="").exclude(channel="auto").select_related("decided_by").first()
+            step.assignments.exclude(decision="")
+            .exclude(channel="auto")
+            .select_related("decided_by")
+            .order_by("-decided_at")
+            .first()
         )
         by = f" by {decided.decided_by}" if decided is not None and decided.decided_by else ""
         return f"This step was already {step.get_status_display().lower()}{by}."
+    if request.status != RequestStatus.ACTIVE:
+        return f"This approval is no longer in progress ({request.get_status_display()})."
+    if step.status != StepStatus.ACTIVE:
+        return "This step is not waiting for a decision yet."
     return ""
 
 
