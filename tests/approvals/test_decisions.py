@@ -187,7 +187,7 @@ def test_nobody_approves_what_they_submitted_or_edited(tenant: Tenant) -> None:
         # The approver edits the invoice after routing: they may no longer approve it.
         invoice.edited_by.add(approver)
         with pytest.raises(
-            DecisionNotAllowedError, match="You edited the invoice, so someone else must approve it."
+            DecisionNotAllowedError, match="You edited the invoice, so someone else must approve it"
         ):
             decide(invoice, approver)
         assert assignment_of(invoice, approver).decision == ""
