@@ -86,7 +86,7 @@ def approval_link_send(*, link_id: int) -> bool:
     """
     with transaction.atomic():
         link = (
-            ApprovalLink.objects.select_for_update()
+            ApprovalLink.objects.select_for_update(of=("self",))
             .select_related("recipient", "assignment__step__request__invoice", "entity")
             .filter(pk=link_id)
             .first()
@@ -151,7 +151,7 @@ def approval_link_get(*, parsed: LinkToken, for_update: bool = False) -> Approva
         "recipient", "assignment__user", "assignment__step__request__invoice__vendor", "entity"
     )
     if for_update:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     link = queryset.filter(pk=parsed.link_id).first()
     if (
         link is None

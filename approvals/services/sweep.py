@@ -65,7 +65,11 @@ def approval_steps_sweep(*, now: datetime.datetime | None = None) -> SweepResult
 
 def approval_step_remind(*, step_id: int, policy: PolicyDefinition, now: datetime.datetime) -> bool:
     with transaction.atomic():
-        step = ApprovalStep.objects.select_for_update().select_related("request__invoice").get(pk=step_id)
+        step = (
+            ApprovalStep.objects.select_for_update(of=("self",))
+            .select_related("request__invoice")
+            .get(pk=step_id)
+        )
         if step.status != StepStatus.ACTIVE or not _due(
             step.reminded_at or step.activated_at, policy.reminder_hours, now
         ):
@@ -92,7 +96,7 @@ def approval_step_escalate(*, step_id: int, policy: PolicyDefinition, now: datet
     """Ask the policy's escalation approvers; any one of them approving completes the step."""
     with transaction.atomic():
         step = (
-            ApprovalStep.objects.select_for_update()
+            ApprovalStep.objects.select_for_update(of=("self",))
             .select_related("request__invoice", "entity")
             .get(pk=step_id)
         )
