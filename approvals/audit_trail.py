@@ -127,7 +127,7 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
     return [(key, before.get(key), after.get(key)) for key in dict.fromkeys([*before, *after])]
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
@@ -139,7 +139,7 @@ def _cell(value: Any) -> str:
 
 def _csv_line(values: list[Any]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([_cell(value) for value in values])
+    csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(value) for value in values])
     return buffer.getvalue()
 
 

@@ -124,7 +124,8 @@ def test_a_double_click_records_one_decision(slow_decisions: list[int]) -> None:
     with tenant_scope(tenant.organization):
         assignment_id = assignment_of(invoice, approver).pk
     results = race(
-        tenant, [(assignment_id, approver, Decision.APPROVE, ""), (assignment_id, approver, Decision.APPROVE, "")]
+        tenant,
+        [(assignment_id, approver, Decision.APPROVE, ""), (assignment_id, approver, Decision.APPROVE, "")],
     )
     assert sorted(results) == [f"{approver} already decided this: Approved.", "ok"]
     with tenant_scope(tenant.organization):

@@ -40,9 +40,9 @@ def test_every_page_has_the_avatar_menu_with_settings(client: Client, tenant: Te
 def test_settings_nav_has_three_tiers_company_last_and_follows_roles(client: Client, tenant: Tenant) -> None:
     html = signed_in(client, tenant.admin).get("/settings/profile/").content.decode()
     assert settings_nav(html) == {
-        "Personal": ["Profile", "Password", "API tokens"],
-        "Entity": ["Entity details"],
-        "Company": ["Entities", "Users and roles"],
+        "Personal": ["Profile", "Password", "API tokens", "Delegation"],
+        "Entity": ["Entity details", "Approval policy"],
+        "Company": ["Entities", "Users and roles", "Approver groups"],
     }
     assert (
         html.index('data-tier="Personal"')
@@ -50,7 +50,7 @@ def test_settings_nav_has_three_tiers_company_last_and_follows_roles(client: Cli
         < html.index('data-tier="Company"')
     )
     html = signed_in(client, tenant.user("approver")).get("/settings/profile/").content.decode()
-    assert settings_nav(html) == {"Personal": ["Profile", "Password", "API tokens"]}
+    assert settings_nav(html) == {"Personal": ["Profile", "Password", "API tokens", "Delegation"]}
     assert client.get("/settings/").url == "/settings/profile/"
 
 
