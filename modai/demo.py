@@ -123,4 +123,10 @@ def demo_organization_seed() -> tuple[Organization, list[DemoLogin], str]:
                     )
                 )
                 logins.append(DemoLogin(email=email, name=name, roles=described))
+            from approvals.demo import approvals_demo_seed
+
+            approvals_demo_seed(
+                entities=list(entities.values()),
+                finance_lead_emails=["controller@demo.modai.local", "entity-admin@demo.modai.local"],
+            )
     return organization, logins, password

@@ -40,7 +40,7 @@ def _member_names(group: ApproverGroup) -> list[str]:
 
 
 def approver_group_create(
-    *, actor: User, name: str, description: str = "", member_ids: Iterable[int] = ()
+    *, actor: User | None, name: str, description: str = "", member_ids: Iterable[int] = ()
 ) -> ApproverGroup:
     name = _name_clean(name)
     members = _members_resolve(member_ids)
