@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from invoices.models import Invoice
 from organizations.models import AuditEvent, User
@@ -137,19 +136,20 @@ def csv_cell(value: Any) -> str:
     return text
 
 
-def _csv_line(values: list[Any]) -> str:
+def _csv_text(rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(value) for value in values])
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 
 def audit_events_csv(*, organization_id: int, events: QuerySet[AuditEvent]) -> Iterator[str]:
-    """CSV lines of ``events`` (header first), read in chunks; usable as a streaming response body.
+    """CSV text of ``events`` (header first), read and written in chunks; a streaming response body.
 
     The generator enters the organization's scope itself, because a streamed body is consumed after
     the view has returned.
     """
-    yield _csv_line(CSV_COLUMNS)
+    yield _csv_text([CSV_COLUMNS])
     last: tuple[datetime.datetime, int] | None = None
     while True:
         with tenant_scope(organization_id):
@@ -157,10 +157,10 @@ def audit_events_csv(*, organization_id: int, events: QuerySet[AuditEvent]) -> I
             if last is not None:
                 chunk = chunk.filter(Q(created_at__lt=last[0]) | Q(created_at=last[0], id__lt=last[1]))
             rows = list(chunk[:EXPORT_CHUNK])
-        for event in rows:
-            yield _csv_line(
+        yield _csv_text(
+            [
                 [
-                    timezone.localtime(event.created_at).isoformat(),
+                    event.created_at.isoformat(),
                     event.entity.code if event.entity is not None else "",
                     event.actor_label,
                     event.action,
@@ -171,7 +171,9 @@ def audit_events_csv(*, organization_id: int, events: QuerySet[AuditEvent]) -> I
                     event.after,
                     event.metadata or None,
                 ]
-            )
+                for event in rows
+            ]
+        )
         if len(rows) < EXPORT_CHUNK:
             return
         last = (rows[-1].created_at, rows[-1].pk)

@@ -12,6 +12,7 @@ reports every problem at once with the path of the field it concerns.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -89,6 +90,10 @@ class Condition:
     operator: str = ""
     values: tuple[str, ...] = ()
     dimension: str = ""
+
+    @functools.cached_property
+    def threshold(self) -> Decimal:
+        return Decimal(self.values[0])
 
     def to_json(self) -> dict[str, Any]:
         if self.kind == "amount":
@@ -380,7 +385,7 @@ def condition_matches(condition: Condition, facts: InvoiceFacts) -> bool:
     if condition.kind == "amount":
         if facts.total is None:
             return False
-        amount, threshold = abs(facts.total), Decimal(condition.values[0])
+        amount, threshold = abs(facts.total), condition.threshold
         return {
             "gte": amount >= threshold,
             "gt": amount > threshold,
@@ -391,15 +396,16 @@ def condition_matches(condition: Condition, facts: InvoiceFacts) -> bool:
         return facts.po_backed == (condition.values[0] == "yes")
     if condition.kind == "kind":
         return facts.kind == condition.values[0]
+    present: frozenset[str] | set[str]
     if condition.kind == "vendor":
         present = {facts.vendor_external_id} if facts.vendor_external_id else set()
     elif condition.kind == "gl_account":
-        present = set(facts.gl_accounts)
+        present = facts.gl_accounts
     elif condition.kind == "dimension":
-        present = set(facts.dimensions.get(condition.dimension, frozenset()))
+        present = facts.dimensions.get(condition.dimension, frozenset())
     else:
         return False
-    hit = bool(present & set(condition.values))
+    hit = not present.isdisjoint(condition.values)
     return hit if condition.operator == "in" else not hit
 
 
