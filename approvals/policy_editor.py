@@ -66,16 +66,12 @@ class PolicyDraft:
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
-    def has_errors(self) -> bool:
-        return bool(
-            self.errors
-            or any(
-                rule.errors
-                or any(item.errors for item in rule.conditions)
-                or any(item.errors for item in rule.steps)
-                for rule in self.rules
-            )
-        )
+    def approver_tokens(self) -> set[str]:
+        tokens = set(self.escalate_to)
+        for rule in self.rules:
+            for step in rule.steps:
+                tokens.update(step.approvers)
+        return tokens
 
 
 def _count(data: Mapping[str, Any], key: str) -> int:
@@ -342,13 +338,19 @@ class ApproverOption:
     label: str
 
 
-def approver_options(*, entity: Entity) -> list[tuple[str, list[ApproverOption]]]:
-    """What a step can ask, grouped for the editor's list: people, roles, groups, other."""
+def approver_options(
+    *, entity: Entity, keep: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[str, list[ApproverOption]]]:
+    """What a step can ask, grouped for the editor's list: people, roles, groups, other.
+
+    ``keep`` are tokens the policy uses today; any that are no longer offered (a person who lost the
+    approver role, a deactivated user) stay listed so saving the form does not drop them silently.
+    """
     users = list(
         User.objects.filter(organization_id=entity.organization_id, is_active=True).order_by("full_name")
     )
     permitted = users_who_may_approve(entity=entity, user_ids={user.pk for user in users})
-    return [
+    groups = [
         (
             "People",
             [
@@ -373,6 +375,23 @@ def approver_options(*, entity: Entity) -> list[tuple[str, list[ApproverOption]]
         ),
         ("Other", [ApproverOption("manager", "The submitter's manager (from ERP employees)")]),
     ]
+    offered = {option.token for _, options in groups for option in options}
+    missing = sorted(set(keep) - offered)
+    if missing:
+        names = {
+            f"user:{user.pk}": str(user)
+            for user in User.objects.filter(organization_id=entity.organization_id)
+        }
+        groups.append(
+            (
+                "No longer able to approve",
+                [
+                    ApproverOption(token, f"{names.get(token, token)} (not asked while ineligible)")
+                    for token in missing
+                ],
+            )
+        )
+    return groups
 
 
 def approver_labels(*, entity: Entity) -> dict[str, str]:

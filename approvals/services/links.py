@@ -95,7 +95,7 @@ def approval_link_send(*, link_id: int) -> bool:
             return False
         assignment = link.assignment
         step = assignment.step
-        if assignment.decision or step.status != "active":
+        if assignment.decision or step.status != "active" or not link.recipient.is_active:
             return False
         secret = secrets.token_urlsafe(32)
         link.secret_hash = _secret_hash(secret)

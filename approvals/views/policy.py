@@ -69,7 +69,7 @@ class ApprovalPolicyView(SettingsPage):
             "current": current,
             "described": described,
             "versions": approval_policy_versions(entity=entity)[:50],
-            "approver_options": approver_options(entity=entity),
+            "approver_options": approver_options(entity=entity, keep=draft.approver_tokens),
             "condition_types": CONDITION_TYPES,
             "amount_operators": AMOUNT_OPERATORS,
             "list_operators": LIST_OPERATORS,

@@ -265,3 +265,14 @@ def test_auditors_are_read_only_everywhere(tenant: Tenant, waiting: list[Invoice
     # What an Auditor may do: read the approval timeline and the audit trail.
     assert api.get(f"/api/v1/invoices/{waiting[0].pk}/approval/").status_code == 200
     assert api.get("/api/v1/audit-events/").status_code == 200
+
+
+def test_the_editor_keeps_an_approver_who_can_no_longer_approve(tenant: Tenant) -> None:
+    auditor = tenant.user("auditor")
+    with tenant_scope(tenant.organization):
+        policy_save(tenant.entity, rule("All", step("One", person(auditor), person(tenant.user("approver")))))
+    html = signed_in(tenant.admin).get("/settings/approval-policy/").content.decode()
+    assert '<optgroup label="No longer able to approve">' in html
+    assert (
+        f'<option value="user:{auditor.pk}" selected>{auditor} (not asked while ineligible)</option>' in html
+    )
