@@ -112,6 +112,8 @@ class ApprovalRequest(TenantModel):
     submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the submitter was emailed the outcome (approved, rejected, changes requested).
+    outcome_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["invoice_id", "-round"]

@@ -24,6 +24,19 @@ def approval_link_send(*, organization_id: int, link_id: int) -> bool:
     return send(link_id=link_id)
 
 
+@shared_task(
+    name="approvals.approval_outcome_send",
+    autoretry_for=(OSError, SMTPException),
+    retry_backoff=True,
+    max_retries=5,
+)
+@tenant_task
+def approval_outcome_send(*, organization_id: int, request_id: int) -> bool:
+    from approvals.services.outcome import approval_outcome_send as send
+
+    return send(request_id=request_id)
+
+
 @shared_task(name="approvals.approval_steps_sweep")
 @tenant_task
 def approval_steps_sweep(*, organization_id: int) -> dict[str, int]:

@@ -25,6 +25,7 @@ from approvals.models import (
     StepStatus,
 )
 from approvals.services.links import approval_links_create
+from approvals.services.outcome import approval_outcome_queue
 from invoices.models import Invoice, InvoiceStatus
 from invoices.status import invoice_status_change
 from organizations.audit import audit_record
@@ -123,3 +124,4 @@ def request_finish(*, request: ApprovalRequest, status: str) -> None:
     request.steps.filter(status__in=[StepStatus.PENDING, StepStatus.ACTIVE]).update(
         status=StepStatus.CANCELLED, finished_at=now
     )
+    approval_outcome_queue(request=request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from approvals.models import ApprovalRequest, Decision, RequestStatus, StepStatu
 from approvals.services.decisions import approval_bulk_approve, approval_decide
 from approvals.services.delegations import delegation_cancel, delegation_create
 from approvals.services.submit import approval_recall
+from approvals.tasks import approval_outcome_send
 from invoices.models import Invoice, InvoiceStatus
 from organizations.errors import NotFoundError, ServiceValidationError
 from organizations.models import AuditEvent, EntityRole
@@ -22,6 +24,7 @@ from tests.approvals.factories import (
     asked,
     assignment_of,
     invoice_create,
+    on_commit_run,
     person,
     policy_save,
     role,
@@ -355,3 +358,26 @@ def test_another_organization_cannot_decide(tenant: Tenant, other_tenant: Tenant
         )
     with tenant_scope(tenant.organization):
         assert status_of(invoice) == InvoiceStatus.PENDING_APPROVAL
+
+
+def test_the_submitter_is_told_the_outcome_once(tenant: Tenant, other_tenant: Tenant) -> None:
+    approver, clerk = tenant.user("approver"), tenant.user("ap_specialist")
+    with tenant_scope(tenant.organization):
+        policy_save(tenant.entity, rule("All", step("One", person(approver))))
+        invoice = invoice_create(tenant.entity)
+        request = submit(invoice, clerk)
+        mail.outbox.clear()
+        with on_commit_run():
+            decide(invoice, approver, Decision.REQUEST_CHANGES, comment="Cost center 40, not 41")
+        [message] = mail.outbox
+        assert message.to == [clerk.email]
+        assert message.subject == f"{invoice} from Acme Supplies: changes requested"
+        assert "It is back in Needs review" in message.body
+        assert f'{approver}: Changes requested - "Cost center 40, not 41"' in message.body
+        assert approval_outcome_send(organization_id=tenant.organization.pk, request_id=request.pk) is False
+        assert len(mail.outbox) == 1
+    with tenant_scope(other_tenant.organization):
+        assert (
+            approval_outcome_send(organization_id=other_tenant.organization.pk, request_id=request.pk)
+            is False
+        )
