@@ -41,6 +41,32 @@ def approval_submit(*, invoice: Invoice, actor: User | None) -> ApprovalRequest:
     problems = invoice_ready_problems(invoice=invoice)
     if problems:
         raise ServiceValidationError(" ".join(problems))
+    try:
+        with transaction.atomic():
+            invoice_status_change(
+                invoice=invoice,
+                to=InvoiceStatus.PENDING_APPROVAL,
+                actor=actor,
+                expected_from={InvoiceStatus.NEEDS_REVIEW},
+                action="invoice.submitted",
+                fields={"submitted_by": actor},
+            )
+            return approval_route(invoice=invoice, actor=actor)
+    except Exception as error:
+        # Rolled back: the caller's copy must not keep the status the failed attempt set on it.
+        invoice.refresh_from_db(fields=["status", "submitted_by", "updated_at"])
+        if isinstance(error, InvoiceTransitionError):
+            raise ApprovalConflictError(str(error)) from None
+        raise
+
+
+def approval_route(*, invoice: Invoice, actor: User | None) -> ApprovalRequest:
+    """Route an invoice that has just become Pending approval, inside the submitting transaction.
+
+    Resolves the entity's current policy version into a request with its steps and the people asked,
+    and activates the first step (or approves at once when the matching rule has no steps). Raises
+    ServiceValidationError when the invoice cannot be routed, which undoes the submission.
+    """
     entity = invoice.entity
     version = approval_policy_current(entity=entity)
     if version is None:
@@ -54,14 +80,6 @@ def approval_submit(*, invoice: Invoice, actor: User | None) -> ApprovalRequest:
         raise ServiceValidationError(" ".join(plan.problems))
     try:
         with transaction.atomic():
-            invoice_status_change(
-                invoice=invoice,
-                to=InvoiceStatus.PENDING_APPROVAL,
-                actor=actor,
-                expected_from={InvoiceStatus.NEEDS_REVIEW},
-                action="invoice.submitted",
-                fields={"submitted_by": actor},
-            )
             for stale in ApprovalRequest.objects.filter(invoice=invoice, status=RequestStatus.ACTIVE):
                 request_finish(request=stale, status=RequestStatus.CANCELLED)
             last_round = (
@@ -75,49 +93,43 @@ def approval_submit(*, invoice: Invoice, actor: User | None) -> ApprovalRequest:
                 rule_name=plan.rule_name,
                 submitted_by=actor,
             )
-            for planned in plan.steps:
-                step = ApprovalStep.objects.create(
-                    entity=entity,
-                    request=request,
-                    position=planned.position,
-                    name=planned.name,
-                    mode=planned.mode,
-                )
-                ApprovalAssignment.objects.bulk_create(
-                    ApprovalAssignment(
-                        entity=entity,
-                        step=step,
-                        user=approver.user,
-                        source=approver.source,
-                        source_label=approver.source_label,
-                    )
-                    for approver in planned.approvers
-                )
-            audit_record(
-                action="approval.routed",
-                actor=actor,
-                target=invoice,
-                metadata={
-                    "policy_version": version.number,
-                    "rule": plan.rule_name,
-                    "round": request.round,
-                    "steps": [
-                        {
-                            "name": step.name,
-                            "mode": step.mode,
-                            "approvers": [str(approver.user) for approver in step.approvers],
-                        }
-                        for step in plan.steps
-                    ],
-                },
-            )
-            request_advance(request=request, invoice=invoice, actor=actor)
     except IntegrityError:
         raise ApprovalConflictError(
             "This invoice was submitted by someone else at the same moment."
         ) from None
-    except InvoiceTransitionError as error:
-        raise ApprovalConflictError(str(error)) from None
+    for planned in plan.steps:
+        step = ApprovalStep.objects.create(
+            entity=entity, request=request, position=planned.position, name=planned.name, mode=planned.mode
+        )
+        ApprovalAssignment.objects.bulk_create(
+            ApprovalAssignment(
+                entity=entity,
+                step=step,
+                user=approver.user,
+                source=approver.source,
+                source_label=approver.source_label,
+            )
+            for approver in planned.approvers
+        )
+    audit_record(
+        action="approval.routed",
+        actor=actor,
+        target=invoice,
+        metadata={
+            "policy_version": version.number,
+            "rule": plan.rule_name,
+            "round": request.round,
+            "steps": [
+                {
+                    "name": step.name,
+                    "mode": step.mode,
+                    "approvers": [str(approver.user) for approver in step.approvers],
+                }
+                for step in plan.steps
+            ],
+        },
+    )
+    request_advance(request=request, invoice=invoice, actor=actor)
     return request
 
 
