@@ -73,6 +73,47 @@ def _separation_of_duties_for(invoices: list[Invoice]) -> dict[int, dict[int, st
     return excluded
 
 
+# What the queue shows, so a long queue does not load every column of six tables.
+QUEUE_FIELDS = (
+    "id",
+    "organization_id",
+    "entity_id",
+    "step_id",
+    "user_id",
+    "source",
+    "decision",
+    "user__full_name",
+    "user__email",
+    "user__organization_id",
+    "entity__name",
+    "entity__code",
+    "entity__organization_id",
+    "step__organization_id",
+    "step__request_id",
+    "step__position",
+    "step__name",
+    "step__mode",
+    "step__status",
+    "step__activated_at",
+    "step__request__organization_id",
+    "step__request__invoice_id",
+    "step__request__status",
+    "step__request__invoice__organization_id",
+    "step__request__invoice__entity_id",
+    "step__request__invoice__kind",
+    "step__request__invoice__status",
+    "step__request__invoice__invoice_number",
+    "step__request__invoice__vendor_id",
+    "step__request__invoice__vendor_name",
+    "step__request__invoice__currency",
+    "step__request__invoice__total",
+    "step__request__invoice__due_date",
+    "step__request__invoice__submitted_by_id",
+    "step__request__invoice__vendor__organization_id",
+    "step__request__invoice__vendor__name",
+)
+
+
 def approval_queue(*, user: User, access: UserAccess, entity_id: int | None = None) -> list[QueueRow]:
     """What waits for ``user``'s decision (theirs, and what they decide for others under delegation).
 
@@ -82,6 +123,7 @@ def approval_queue(*, user: User, access: UserAccess, entity_id: int | None = No
     assignments = (
         _waiting_for(user=user, access=access)
         .select_related("user", "entity", "step__request__invoice__vendor")
+        .only(*QUEUE_FIELDS)
         .order_by("step__activated_at", "id")
     )
     if entity_id is not None:
