@@ -184,8 +184,7 @@ def approval_plan_build(
         )
     excluded = separation_of_duties_excluded(invoice=invoice, submitter=submitter)
     steps: list[PlannedStep] = []
-    problems: list[str] = []
-    asked_at: dict[int, int] = {}
+    candidates_by_step: list[dict[int, tuple[User, str, str]]] = []
     for position, spec in enumerate(route.rule.steps, start=1):
         step = PlannedStep(position=position, name=spec.name, mode=spec.mode)
         candidates: dict[int, tuple[User, str, str]] = {}
@@ -195,7 +194,14 @@ def approval_plan_build(
                 step.left_out.append(("", note))
             for user, source, label in users:
                 candidates.setdefault(user.pk, (user, source, label))
-        permitted = users_who_may_approve(entity=entity, user_ids=set(candidates))
+        steps.append(step)
+        candidates_by_step.append(candidates)
+    permitted = users_who_may_approve(
+        entity=entity, user_ids={user_id for candidates in candidates_by_step for user_id in candidates}
+    )
+    problems: list[str] = []
+    asked_at: dict[int, int] = {}
+    for step, candidates in zip(steps, candidates_by_step, strict=True):
         for user_id, (user, source, label) in candidates.items():
             if user_id in excluded:
                 step.left_out.append((str(user), excluded[user_id]))
@@ -204,10 +210,9 @@ def approval_plan_build(
             else:
                 step.approvers.append(PlannedApprover(user, source, label, asked_at.get(user_id)))
         for approver in step.approvers:
-            asked_at.setdefault(approver.user.pk, position)
+            asked_at.setdefault(approver.user.pk, step.position)
         if not step.approvers:
-            problems.append(f"Step {position} ({spec.name}) has nobody who may approve this invoice.")
-        steps.append(step)
+            problems.append(f"Step {step.position} ({step.name}) has nobody who may approve this invoice.")
     return ApprovalPlan(
         rule_index=route.rule_index, rule_name=route.rule.name, steps=steps, problems=problems
     )

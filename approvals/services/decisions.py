@@ -103,7 +103,7 @@ def approval_decide(
         if not assignment_acting_for(assignment=assignment, user=user):
             raise NotFoundError("approval not found")
         request = ApprovalRequest.objects.get(pk=step.request_id)
-        invoice = Invoice.objects.get(pk=request.invoice_id)
+        invoice = Invoice.objects.select_related("entity").get(pk=request.invoice_id)
         blocker = assignment_decision_blocker(assignment=assignment, invoice=invoice, user=user)
         if blocker:
             raise DecisionNotAllowedError(blocker)
