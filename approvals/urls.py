@@ -7,6 +7,11 @@ from approvals.views import audit_log, email_link, people, policy, queue
 urlpatterns = [
     path("approvals/", queue.MyApprovalsView.as_view(), name="my_approvals"),
     path("approvals/<int:assignment_id>/", queue.ApprovalDecideView.as_view(), name="approval_decide"),
+    path(
+        "approvals/invoices/<int:invoice_id>/recall/",
+        queue.InvoiceRecallView.as_view(),
+        name="approval_recall",
+    ),
     path("approvals/email/<str:token>/", email_link.EmailLinkView.as_view(), name="approval_email_link"),
     path("audit/", audit_log.AuditLogView.as_view(), name="audit_log"),
     path("audit/export.csv", audit_log.AuditLogExportView.as_view(), name="audit_log_export"),

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from approvals.audit_trail import invoice_activity
 from approvals.errors import ApprovalConflictError, DecisionNotAllowedError
 from approvals.forms import DecisionForm
 from approvals.models import StepStatus
-from approvals.selectors import approval_assignment_get_for_user, approval_queue, approval_timeline
+from approvals.selectors import (
+    approval_assignment_get_for_user,
+    approval_queue,
+    approval_timeline,
+    invoice_get_for_user,
+)
 from approvals.services.decisions import approval_bulk_approve, approval_decide, assignment_decision_blocker
+from approvals.services.submit import approval_recall
 from invoices.models import InvoiceLine
 from modai.web.base import TenantView
 from organizations.errors import ServiceValidationError
@@ -24,6 +31,14 @@ DECISION_MESSAGES = {
     "rejected": "You rejected {invoice}.",
     "changes_requested": "You asked for changes to {invoice}; it went back to Needs review.",
 }
+
+
+def _back(request: HttpRequest, *, default: str) -> HttpResponse:
+    """Redirect to the page the form came from (``next``, same site only), else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
+    return redirect(default)
 
 
 class MyApprovalsView(TenantView):
@@ -104,5 +119,25 @@ class ApprovalDecideView(TenantView):
             else:
                 invoice = assignment.step.request.invoice
                 messages.success(request, DECISION_MESSAGES[assignment.decision].format(invoice=invoice))
-                return redirect("my_approvals")
+                return _back(request, default="my_approvals")
         return render(request, "approvals/decide.html", self.context(assignment_id, form), status=status)
+
+
+class InvoiceRecallView(TenantView):
+    """Take an invoice back out of approval (from the invoice page)."""
+
+    needs_entity = False
+    permission = Permission.INVOICE_EDIT
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, invoice_id: int) -> HttpResponse:
+        invoice = invoice_get_for_user(
+            access=self.access, invoice_id=invoice_id, permission=Permission.INVOICE_EDIT
+        )
+        try:
+            approval_recall(invoice=invoice, actor=request.user, comment=request.POST.get("comment", ""))
+        except ServiceValidationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{invoice} is back in Needs review.")
+        return _back(request, default="my_approvals")

@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from approvals.models import ApprovalPolicyVersion, ApproverGroup, Delegation
+from approvals.panels import invoice_approval_panel
 from approvals.services.policies import approval_policy_current
 from invoices.models import Invoice, InvoiceStatus
 from organizations.models import AuditEvent, User
+from organizations.permissions import user_access_load
 from organizations.services import api_token_create
 from organizations.tenancy import tenant_scope
 from tests.approvals.factories import (
@@ -276,3 +279,49 @@ def test_the_editor_keeps_an_approver_who_can_no_longer_approve(tenant: Tenant) 
     assert (
         f'<option value="user:{auditor.pk}" selected>{auditor} (not asked while ineligible)</option>' in html
     )
+
+
+def test_deciding_and_recalling_from_another_page_returns_there(
+    tenant: Tenant, other_tenant: Tenant, waiting: list[Invoice]
+) -> None:
+    approver, clerk = tenant.user("approver"), tenant.user("ap_specialist")
+    with tenant_scope(tenant.organization):
+        first = assignment_of(waiting[0], approver).pk
+    response = signed_in(approver).post(
+        f"/approvals/{first}/", {"decision": "approved", "next": f"/invoices/{waiting[0].pk}/"}
+    )
+    assert response.url == f"/invoices/{waiting[0].pk}/"
+    with tenant_scope(tenant.organization):
+        second = assignment_of(waiting[1], approver).pk
+    outside = signed_in(approver).post(
+        f"/approvals/{second}/", {"decision": "approved", "next": "https://evil.test/"}
+    )
+    assert outside.url == "/approvals/"
+    recall_url = f"/approvals/invoices/{waiting[2].pk}/recall/"
+    assert signed_in(other_tenant.admin).post(recall_url).status_code == 404
+    assert signed_in(approver).post(recall_url).status_code == 403
+    assert signed_in(clerk).post(recall_url, {"next": "/somewhere/"}).url == "/somewhere/"
+    assert status_of(tenant, waiting[2]) == InvoiceStatus.NEEDS_REVIEW
+
+
+def test_the_invoice_page_panel_offers_the_decision_and_recall(
+    tenant: Tenant, waiting: list[Invoice]
+) -> None:
+    def panel_for(user: User) -> tuple[dict, str]:
+        request = RequestFactory().get(f"/invoices/{waiting[0].pk}/")
+        request.user = user
+        view = type("View", (), {"request": request, "access": user_access_load(user=user)})()
+        with tenant_scope(tenant.organization):
+            panel = invoice_approval_panel(view=view, invoice=waiting[0])
+            html = render_to_string(panel["template"], {"panel": panel, "request": request})
+        return panel, html
+
+    panel, html = panel_for(tenant.user("approver"))
+    assert panel["mine"] is not None and not panel["can_recall"]
+    assert f'action="/approvals/{panel["mine"].pk}/"' in html and 'name="next" value="/invoices/' in html
+    panel, html = panel_for(tenant.user("ap_specialist"))
+    assert panel["mine"] is None and panel["can_recall"]
+    assert "Recall from approval" in html and "Waiting for your decision" not in html
+    panel, html = panel_for(tenant.user("auditor"))
+    assert panel["mine"] is None and not panel["can_recall"]
+    assert 'data-testid="approval-timeline"' in html
