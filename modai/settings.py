@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "modai",
     "organizations",
     "masterdata",
+    "sync",
 ]
 
 MIDDLEWARE = [
