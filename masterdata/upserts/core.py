@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, router, transaction
 
 from masterdata.upserts.specs import IN_CHUNK, SPECS, LineSpec, MirrorSpec, Reference, chunked
-from masterdata.upserts.sql import Table, column_update_many, table_upsert
+from masterdata.upserts.sql import Table, column_update_many, datetime_adapter, rows_held, table_upsert
 from organizations.models import Entity
 from organizations.tenancy import TenantScopeError, require_organization_id
 
@@ -149,12 +149,14 @@ def records_upsert(
         return counts
     if spec.prepare is not None:
         spec.prepare(entity, page)
-    existing: dict[str, tuple[int, str, bool, datetime | None, datetime | None]] = {}
+    existing: dict[str, tuple[int, str, bool, bool, Any]] = {}
     for chunk in chunked(list(unique)):
-        for external_id, *held in spec.model.objects.filter(entity=entity, external_id__in=chunk).values_list(
-            "external_id", "id", "fingerprint", "active", "deleted_in_erp_at", "erp_updated_at"
-        ):
-            existing[external_id] = tuple(held)  # type: ignore[assignment]
+        existing.update(
+            rows_held(
+                spec.model, organization_id=entity.organization_id, entity_id=entity.pk, external_ids=chunk
+            )
+        )
+    stamp = datetime_adapter(connections[router.db_for_read(spec.model)])
     line_fields = spec.lines.fields if spec.lines else ()
     to_write: list[dict[str, Any]] = []
     kinds: dict[str, str] = {}
@@ -170,13 +172,13 @@ def records_upsert(
         if held is None:
             kind = "created"
         else:
-            pk, held_digest, held_active, held_deleted_at, held_stamp = held
-            if held_digest == digest and held_deleted_at is None:
+            pk, held_digest, held_active, held_deleted, held_stamp = held
+            if held_digest == digest and not held_deleted:
                 counts.unchanged += 1
-                if held_stamp != row["erp_updated_at"]:
+                if held_stamp != stamp(row["erp_updated_at"]):
                     touched.append((row["erp_updated_at"], pk))
                 continue
-            was_live = held_active and held_deleted_at is None
+            was_live = held_active and not held_deleted
             kind = "deactivated" if was_live and not row["active"] else "updated"
         kinds[row["external_id"]] = kind
         row.update(
