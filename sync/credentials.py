@@ -70,12 +70,19 @@ def credentials_masked(
 def credentials_merge(
     fields: Iterable[CredentialField], saved: Mapping[str, str], entered: Mapping[str, str]
 ) -> dict[str, str]:
-    """New credentials from a form: a secret left blank keeps its saved value, other blanks clear."""
+    """New credentials from a form or API call.
+
+    A field not sent keeps its saved value; a secret sent blank keeps it too (its input was masked);
+    a text field sent blank is cleared.
+    """
     merged: dict[str, str] = {}
     for field in fields:
-        value = (entered.get(field.name) or "").strip()
-        if not value and field.kind in (CredentialKind.SECRET, CredentialKind.OAUTH):
+        if field.name not in entered:
             value = saved.get(field.name, "")
+        else:
+            value = (entered.get(field.name) or "").strip()
+            if not value and field.kind in (CredentialKind.SECRET, CredentialKind.OAUTH):
+                value = saved.get(field.name, "")
         if value:
             merged[field.name] = value
     return merged
