@@ -84,7 +84,9 @@ def wire_floor(base_url: str, api_key: str, page_size: int) -> tuple[float, int,
     headers = {"Authorization": f"Bearer {api_key}"}
     with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
         for stream in STREAMS:
-            stream_records, stream_pages, _ = stream_download(client, stream, page_size, time.monotonic() + 600)
+            stream_records, stream_pages, _ = stream_download(
+                client, stream, page_size, time.monotonic() + 600
+            )
             records += stream_records
             pages += stream_pages
     return time.monotonic() - started, records, pages
@@ -124,7 +126,10 @@ def main() -> None:
         company = sandbox.company_create("Bench", scale=arguments.scale, seed=1)
         counts = sandbox.counts(company.id)
         print(f"sandbox company at scale {arguments.scale} created in {time.monotonic() - started:.1f} s")
-        print("  " + ", ".join(f"{stream} {value['live']}+{value['deleted']}" for stream, value in counts.items()))
+        print(
+            "  "
+            + ", ".join(f"{stream} {value['live']}+{value['deleted']}" for stream, value in counts.items())
+        )
 
         floor_seconds, floor_records, floor_pages = wire_floor(
             company.base_url, company.api_key, arguments.page_size
@@ -153,7 +158,9 @@ def main() -> None:
             for result in results:
                 duration = result.duration.total_seconds() if result.duration else 0.0
                 rate = result.fetched / duration if duration else 0.0
-                print(f"{result.stream:<18}{result.fetched:>9}{result.created:>9}{duration:>9.2f}{rate:>11.0f}")
+                print(
+                    f"{result.stream:<18}{result.fetched:>9}{result.created:>9}{duration:>9.2f}{rate:>11.0f}"
+                )
             print(f"{'total':<18}{total:>9}{'':>9}{seconds:>9.2f}{total / seconds:>11.0f}")
             print(f"ratio initial sync / wire floor: {seconds / floor_seconds:.2f}x (aim: under 1.5x)")
             print(
@@ -164,7 +171,9 @@ def main() -> None:
             changes = sandbox.changes_random(company.id, count=arguments.changes, seed=7)
             seconds, run = sync_timed(integration)
             results = list(run.stream_results.order_by("id"))
-            print(f"\nincremental sync after {len(changes)} changes: {run.status}, {seconds:.2f} s, {run.api_calls} requests")
+            print(
+                f"\nincremental sync after {len(changes)} changes: {run.status}, {seconds:.2f} s, {run.api_calls} requests"
+            )
             for result in results:
                 print(
                     f"  {result.stream:<16} fetched {result.fetched:>4}  created {result.created:>3}  "

@@ -69,6 +69,10 @@ def vendor_list(
     )
 
 
+def vendor_get(*, entity: Entity, vendor_id: int | str) -> Vendor:
+    return _get(Vendor.objects.filter(entity=entity), vendor_id)  # type: ignore[return-value]
+
+
 def purchase_order_list(
     *, entity: Entity, active: bool | None = None, updated_since: datetime | None = None, search: str = ""
 ) -> QuerySet[PurchaseOrder]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-from erp_connectors.base import CredentialField, CredentialKind
+from erp_connectors.base import CredentialField
 
 MASK = "••••••••"
 
@@ -53,36 +53,17 @@ def credentials_reencrypt(token: str) -> str:
         ) from None
 
 
-def credentials_masked(
-    fields: Iterable[CredentialField], credentials: Mapping[str, str]
-) -> list[tuple[CredentialField, str]]:
-    """What a page may show of saved credentials: plain text fields as saved, secrets as a mask."""
-    shown = []
-    for field in fields:
-        value = credentials.get(field.name, "")
-        if field.kind in (CredentialKind.TEXT, CredentialKind.URL):
-            shown.append((field, value))
-        else:
-            shown.append((field, MASK if value else ""))
-    return shown
-
-
 def credentials_merge(
     fields: Iterable[CredentialField], saved: Mapping[str, str], entered: Mapping[str, str]
 ) -> dict[str, str]:
-    """New credentials from a form or API call.
+    """New credentials from a form or API call: a field left blank (or not sent) keeps its saved value.
 
-    A field not sent keeps its saved value; a secret sent blank keeps it too (its input was masked);
-    a text field sent blank is cleared.
+    Saved values are never shown again, so the forms cannot prefill them; leaving a field blank is how a
+    person keeps it.
     """
     merged: dict[str, str] = {}
     for field in fields:
-        if field.name not in entered:
-            value = saved.get(field.name, "")
-        else:
-            value = (entered.get(field.name) or "").strip()
-            if not value and field.kind in (CredentialKind.SECRET, CredentialKind.OAUTH):
-                value = saved.get(field.name, "")
+        value = (entered.get(field.name) or "").strip() or saved.get(field.name, "")
         if value:
             merged[field.name] = value
     return merged

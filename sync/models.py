@@ -167,6 +167,16 @@ class SyncRun(TenantModel):
     def is_active(self) -> bool:
         return self.status in (SyncRunStatus.QUEUED, SyncRunStatus.RUNNING)
 
+    @property
+    def totals(self) -> dict[str, int]:
+        """Counts summed over the data types (uses prefetched ``stream_results`` when there are some)."""
+        names = ("fetched", "created", "updated", "unchanged", "deactivated", "failed")
+        totals = dict.fromkeys(names, 0)
+        for result in self.stream_results.all():
+            for name in names:
+                totals[name] += getattr(result, name)
+        return totals
+
 
 class StreamStatus(models.TextChoices):
     PENDING = "pending", "Waiting"

@@ -19,7 +19,9 @@ from sync.pull.mapping import MAPPABLE
 def mapping_targets(*, integration: Integration) -> dict[str, list[tuple[str, str]]]:
     """Per mappable record type, the choices ``(value, label)``: ``field:<name>`` or ``dimension:<code>``."""
     dimension_types = list(
-        DimensionType.objects.filter(entity_id=integration.entity_id).order_by("name").values_list("code", "name")
+        DimensionType.objects.filter(entity_id=integration.entity_id)
+        .order_by("name")
+        .values_list("code", "name")
     )
     choices: dict[str, list[tuple[str, str]]] = {}
     for record_type, mappable in MAPPABLE.items():
@@ -39,7 +41,9 @@ def _describe(mapping: FieldMapping) -> dict[str, str]:
 
 
 def _cursor_forget(integration: Integration, record_type: str) -> None:
-    SyncCursor.objects.filter(integration=integration, stream=MAPPABLE[record_type].stream).update(watermark=None)
+    SyncCursor.objects.filter(integration=integration, stream=MAPPABLE[record_type].stream).update(
+        watermark=None
+    )
 
 
 def field_mapping_set(
@@ -51,7 +55,9 @@ def field_mapping_set(
     if record_type not in MAPPABLE:
         raise ServiceValidationError("Choose what kind of record the field belongs to.", field="record_type")
     if not source_field or len(source_field) > 100:
-        raise ServiceValidationError("Enter the custom field's name as the ERP calls it.", field="source_field")
+        raise ServiceValidationError(
+            "Enter the custom field's name as the ERP calls it.", field="source_field"
+        )
     kind, _, name = target.partition(":")
     valid = dict(mapping_targets(integration=integration))[record_type]
     if target not in {value for value, _ in valid}:
@@ -62,7 +68,9 @@ def field_mapping_set(
         ).first()
         before = _describe(mapping) if mapping else None
         if mapping is None:
-            mapping = FieldMapping(integration=integration, record_type=record_type, source_field=source_field)
+            mapping = FieldMapping(
+                integration=integration, record_type=record_type, source_field=source_field
+            )
         mapping.target_kind = MappingTargetKind(kind)
         mapping.target = name
         mapping.save()

@@ -94,7 +94,9 @@ def test_reconciliation_finds_deletes_and_updates_the_cursor_missed(
         # As if the ERP's change feed had skipped both, and we held a record it never had.
         SyncCursor.objects.filter(integration=integration).update(watermark=datetime(2100, 1, 1, tzinfo=UTC))
         ghost = Vendor.objects.get(external_id="V-000012")
-        Vendor.objects.create(entity=tenant.entity, external_id="V-GHOST", name="Ghost", erp_updated_at=ghost.erp_updated_at)
+        Vendor.objects.create(
+            entity=tenant.entity, external_id="V-GHOST", name="Ghost", erp_updated_at=ghost.erp_updated_at
+        )
     run = sync_now(integration, reconcile=True)
     assert run.status == SyncRunStatus.SUCCEEDED
     with tenant_scope(tenant.organization):

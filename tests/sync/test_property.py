@@ -12,10 +12,16 @@ from tests.sync.helpers import mirror_differences, sync_now
 pytestmark = pytest.mark.django_db
 
 change = st.one_of(
-    st.tuples(st.just("rename"), st.sampled_from(["vendors", "items", "employees", "accounts"]), st.integers(0, 40)),
+    st.tuples(
+        st.just("rename"), st.sampled_from(["vendors", "items", "employees", "accounts"]), st.integers(0, 40)
+    ),
     st.tuples(st.just("deactivate"), st.sampled_from(["vendors", "items", "dimensions"]), st.integers(0, 40)),
     st.tuples(st.just("reactivate"), st.sampled_from(["vendors", "items"]), st.integers(0, 40)),
-    st.tuples(st.just("delete"), st.sampled_from(["vendors", "items", "receipts", "purchase_orders"]), st.integers(0, 40)),
+    st.tuples(
+        st.just("delete"),
+        st.sampled_from(["vendors", "items", "receipts", "purchase_orders"]),
+        st.integers(0, 40),
+    ),
     st.tuples(st.just("close"), st.just("purchase_orders"), st.integers(0, 40)),
     st.tuples(st.just("receive"), st.just("purchase_orders"), st.integers(0, 40)),
     st.tuples(st.just("random"), st.just(""), st.integers(1, 10_000)),
@@ -49,11 +55,15 @@ def change_apply(sandbox, company, kind: str, stream: str, number: int) -> None:
     elif kind == "receive":
         order = sandbox.record_get(company.id, stream, record_id)
         open_lines = [
-            line for line in order["lines"] if float(line["quantity_received"]) < float(line["quantity_ordered"])
+            line
+            for line in order["lines"]
+            if float(line["quantity_received"]) < float(line["quantity_ordered"])
         ]
         if open_lines:
             line = open_lines[number % len(open_lines)]
-            sandbox.receipt_add(company.id, record_id, [{"purchase_order_line_id": line["id"], "quantity": "1"}])
+            sandbox.receipt_add(
+                company.id, record_id, [{"purchase_order_line_id": line["id"], "quantity": "1"}]
+            )
 
 
 @pytest.mark.slow

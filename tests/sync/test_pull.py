@@ -56,7 +56,8 @@ def test_initial_sync_mirrors_every_record_with_links_and_counts(
     assert run.error == ""
     with tenant_scope(tenant.organization):
         assert results_of(run) == {
-            stream: (value["live"] + value["deleted"], value["live"], 0, 0, 0, 0) for stream, value in counts.items()
+            stream: (value["live"] + value["deleted"], value["live"], 0, 0, 0, 0)
+            for stream, value in counts.items()
         }
         assert all(result.status == StreamStatus.SUCCEEDED for result in run.stream_results.all())
         assert mirror_differences(tenant, company) == {}
@@ -145,5 +146,8 @@ def test_a_repeated_run_changes_nothing(integration, tenant: Tenant, company) ->
     with tenant_scope(tenant.organization):
         results = results_of(run)
         assert results["vendors"] == (201, 0, 0, 200, 0, 0)
-        assert all(created == updated == deactivated == 0 for _, created, updated, _, deactivated, _ in results.values())
+        assert all(
+            created == updated == deactivated == 0
+            for _, created, updated, _, deactivated, _ in results.values()
+        )
         assert list(Vendor.objects.order_by("id").values_list("id", "synced_at", "fingerprint")) == before
