@@ -25,7 +25,9 @@ from tests.sync.conftest import WEBHOOK_SECRET, integration_for
 from tests.sync.helpers import sync_now
 
 
-def test_credentials_are_encrypted_at_rest_and_kept_out_of_reprs(integration, tenant: Tenant, company) -> None:
+def test_credentials_are_encrypted_at_rest_and_kept_out_of_reprs(
+    integration, tenant: Tenant, company
+) -> None:
     stored = integration.credentials_encrypted
     assert company.api_key not in stored and WEBHOOK_SECRET not in stored
     assert credentials_decrypt(stored) == company.credentials(webhook_secret=WEBHOOK_SECRET)
@@ -108,10 +110,14 @@ def test_credentials_never_appear_in_pages_api_responses_audit_or_logs(
     sandbox.knobs_set(company.id, revoked=True)
     sync_now(integration)
     base = f"/settings/company/integrations/{integration.pk}"
-    seen.append(client.post(f"{base}/reconnect/", {"api_key": "sbx_wrong"}, HTTP_HX_REQUEST="true").content.decode())
+    seen.append(
+        client.post(f"{base}/reconnect/", {"api_key": "sbx_wrong"}, HTTP_HX_REQUEST="true").content.decode()
+    )
     sandbox.knobs_reset(company.id)
     seen.append(
-        client.post(f"{base}/reconnect/", {"api_key": company.api_key}, HTTP_HX_REQUEST="true").content.decode()
+        client.post(
+            f"{base}/reconnect/", {"api_key": company.api_key}, HTTP_HX_REQUEST="true"
+        ).content.decode()
     )
     sync_now(integration)
     for url in (
@@ -138,7 +144,9 @@ def test_credentials_never_appear_in_pages_api_responses_audit_or_logs(
         ).content.decode()
     )
     with tenant_scope(tenant.organization):
-        seen.append(json.dumps(list(AuditEvent.objects.values("before", "after", "metadata", "target_label"))))
+        seen.append(
+            json.dumps(list(AuditEvent.objects.values("before", "after", "metadata", "target_label")))
+        )
         seen.append(json.dumps(list(SyncRun.objects.values("error"))))
         assert AuditEvent.objects.filter(action="integration.disconnected").count() == 1
     seen.append(caplog.text)
