@@ -97,3 +97,10 @@ def _line_differences(stream: str, live: dict[str, object], tenant) -> dict[str,
         if held.get(external_id, set()) != expected:
             found[f"{external_id} lines"] = (expected, held.get(external_id))
     return found
+
+
+def refresh(integration: Integration) -> Integration:
+    """Reload ``integration`` (inside its organization's scope, as row-level security requires)."""
+    with tenant_scope(integration.organization_id):
+        integration.refresh_from_db()
+    return integration

@@ -22,7 +22,7 @@ from sync.credentials import CredentialsUnreadableError, credentials_decrypt
 from sync.models import Integration, SyncRun, SyncRunStatus
 from tests.factories import Tenant
 from tests.sync.conftest import WEBHOOK_SECRET, integration_for
-from tests.sync.helpers import sync_now
+from tests.sync.helpers import refresh, sync_now
 
 
 def test_credentials_are_encrypted_at_rest_and_kept_out_of_reprs(
@@ -87,12 +87,12 @@ def test_rotated_tokens_are_stored_at_once_under_the_row_lock(integration, tenan
                 "integration_id": integration.pk,
             },
         )
-    integration.refresh_from_db()
+    refresh(integration)
     RotatingSandboxConnector.stored_at_once.clear()
     run = sync_now(integration, streams=["vendors", "items"])
     assert run.status == SyncRunStatus.SUCCEEDED
     assert RotatingSandboxConnector.stored_at_once == [True, True]
-    integration.refresh_from_db()
+    refresh(integration)
     assert credentials_decrypt(integration.credentials_encrypted)["refresh_token"] == "rt-2"
 
 

@@ -17,7 +17,7 @@ from sync.models import FieldMapping, StreamStatus, SyncCursor, SyncRunStatus
 from sync.pull import apply as pull_apply
 from sync.services.mappings import field_mapping_remove, field_mapping_set
 from tests.factories import Tenant
-from tests.sync.helpers import mirror_differences, sync_now
+from tests.sync.helpers import mirror_differences, refresh, sync_now
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_reconciliation_finds_deletes_and_updates_the_cursor_missed(
         assert Vendor.objects.get(external_id="V-000010").deleted_in_erp_at is not None
         assert Vendor.objects.get(external_id="V-GHOST").active is False
         assert SyncCursor.objects.get(integration=integration, stream="vendors").reconciled_at is not None
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.last_reconciled_at is not None
     assert mirror_differences(tenant, company) == {}
 

@@ -13,7 +13,7 @@ from sync.services import runs
 from sync.services.integrations import integration_settings_update
 from tests.factories import Tenant
 from tests.sync.conftest import integration_for
-from tests.sync.helpers import sync_now
+from tests.sync.helpers import refresh, sync_now
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_schedule_follows_the_interval_pauses_and_reconciles_when_due(integratio
         integration_settings_update(actor=tenant.admin, integration=integration, paused=True)
         assert runs.organization_integrations_dispatch(now=later) == 0
         integration_settings_update(actor=tenant.admin, integration=integration, paused=False)
-        integration.refresh_from_db()
+        refresh(integration)
         assert integration.status == IntegrationStatus.CONNECTED
         assert runs.organization_integrations_dispatch(now=later) == 1
         queued(integration)[0].delete()

@@ -11,7 +11,7 @@ from sync.models import IntegrationStatus, StreamStatus, SyncRunStatus, SyncTrig
 from sync.services.integrations import integration_reconnect, integration_test_connection
 from sync.services.runs import sync_run_request
 from tests.factories import Tenant
-from tests.sync.helpers import mirror_differences, sync_now
+from tests.sync.helpers import mirror_differences, refresh, sync_now
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +48,13 @@ def test_an_erp_down_for_longer_than_the_retries_fails_the_type_and_the_next_run
         result = run.stream_results.get(stream="vendors")
         assert result.status == StreamStatus.FAILED
         assert result.error.startswith("Vendors: GET /api/v1/vendors: HTTP 503")
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.DEGRADED
     assert audit_actions(tenant).count("sync.failed") == 1
     sandbox.knobs_reset(company.id)
     run = sync_now(integration)
     assert run.status == SyncRunStatus.SUCCEEDED
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.CONNECTED
     assert mirror_differences(tenant, company) == {}
 
@@ -75,7 +75,7 @@ def test_a_denied_data_type_is_reported_and_the_others_go_on(
 
         assert Receipt.objects.count() == 0
         assert Vendor.objects.count() == 200
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.DEGRADED
     assert integration.stream_access["receipts"] == "permission_denied"
     assert integration.stream_access["vendors"] == "readable"
@@ -85,7 +85,7 @@ def test_a_denied_data_type_is_reported_and_the_others_go_on(
     sandbox.knobs_reset(company.id)
     run = sync_now(integration)
     assert run.status == SyncRunStatus.SUCCEEDED
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.CONNECTED
     assert integration.stream_access["receipts"] == "readable"
     assert mirror_differences(tenant, company) == {}
@@ -100,7 +100,7 @@ def test_revoked_credentials_disconnect_pause_syncs_and_reconnect_resumes(
     run = sync_now(integration)
     assert run.status == SyncRunStatus.FAILED
     assert run.error.startswith("The ERP refused the credentials")
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.DISCONNECTED
     assert integration.status_detail == run.error
     assert audit_actions(tenant).count("integration.disconnected") == 1
@@ -113,7 +113,7 @@ def test_revoked_credentials_disconnect_pause_syncs_and_reconnect_resumes(
             sync_run_request(integration=integration, trigger=SyncTrigger.MANUAL)
         with pytest.raises(ServiceValidationError, match="refused the credentials"):
             integration_reconnect(actor=tenant.admin, integration=integration, credentials={})
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.DISCONNECTED
 
     sandbox.knobs_reset(company.id)
@@ -140,6 +140,6 @@ def test_a_live_check_that_is_refused_disconnects(integration, tenant: Tenant, s
         with pytest.raises(ServiceValidationError, match="refused the credentials"):
             integration_test_connection(actor=tenant.admin, integration=integration)
     sandbox.knobs_reset(company.id)
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.DISCONNECTED
     assert audit_actions(tenant)[-1] == "integration.disconnected"

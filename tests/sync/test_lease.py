@@ -16,7 +16,7 @@ from sync.models import Integration, SyncRun, SyncRunStatus, SyncTrigger
 from sync.pull import runner
 from sync.services import runs
 from tests.factories import Tenant
-from tests.sync.helpers import mirror_differences
+from tests.sync.helpers import mirror_differences, refresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,7 +77,7 @@ def test_workers_racing_for_one_integration_never_overlap_and_run_everything(
         statuses = list(SyncRun.objects.filter(integration=integration).values_list("status", flat=True))
         assert len(statuses) == len(executed) >= 2
         assert set(statuses) == {SyncRunStatus.SUCCEEDED}
-        integration.refresh_from_db()
+        refresh(integration)
         assert integration.lease_owner == ""
     differences = mirror_differences(tenant, company)
     assert set(differences) <= {"accounts", "dimensions", "employees", "purchase_orders", "receipts"}

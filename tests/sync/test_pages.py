@@ -14,7 +14,7 @@ from organizations.models import AuditEvent
 from organizations.tenancy import tenant_scope
 from sync.models import Integration, IntegrationStatus, SyncRun, SyncRunStatus, SyncTrigger
 from tests.factories import Tenant
-from tests.sync.helpers import sync_now
+from tests.sync.helpers import refresh, sync_now
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_reconnect_dialog_post_checks_live_and_answers_connected_or_the_erp_erro
     body = answer.content.decode()
     assert '<span class="pill pill-green">Connected</span>' in body
     assert company.api_key not in body
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.CONNECTED
     with tenant_scope(tenant.organization):
         assert integration.runs.filter(trigger=SyncTrigger.RECONNECT).count() == 1
@@ -167,7 +167,7 @@ def test_integration_detail_shows_progress_types_and_edits_settings(
         },
     )
     assert answer.status_code == 302
-    integration.refresh_from_db()
+    refresh(integration)
     assert (integration.sync_interval_minutes, integration.enabled_streams) == (
         30,
         ["vendors", "purchase_orders"],

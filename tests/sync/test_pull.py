@@ -21,7 +21,7 @@ from organizations.services import user_invite
 from organizations.tenancy import tenant_scope
 from sync.models import IntegrationStatus, StreamStatus, SyncCursor, SyncRunStatus
 from tests.factories import Tenant
-from tests.sync.helpers import mirror_differences, sync_now
+from tests.sync.helpers import mirror_differences, refresh, sync_now
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_initial_sync_mirrors_every_record_with_links_and_counts(
         }
         for cursor in SyncCursor.objects.filter(integration=integration):
             assert cursor.watermark is not None and cursor.watermark <= run.started_at
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.status == IntegrationStatus.CONNECTED
     assert integration.first_synced_at is not None
     with tenant_scope(other_tenant.organization):

@@ -20,7 +20,7 @@ from sync.models import SyncRun, SyncRunStatus, SyncTrigger
 from sync.services.runs import integration_runs_drain
 from tests.factories import Tenant
 from tests.sync.conftest import WEBHOOK_SECRET
-from tests.sync.helpers import sync_now
+from tests.sync.helpers import refresh, sync_now
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_a_signed_notice_queues_a_targeted_pull_that_reads_the_erp_not_the_paylo
         assert (result.stream, result.fetched, result.updated, result.deactivated) == ("vendors", 2, 1, 1)
         assert Vendor.objects.get(external_id="V-000005").name == "Renamed In The ERP"
         assert Vendor.objects.get(external_id="V-000006").deleted_in_erp_at is not None
-    integration.refresh_from_db()
+    refresh(integration)
     assert integration.last_webhook_at is not None
 
 
