@@ -131,6 +131,8 @@ def demo_seed() -> tuple[Organization, list[DemoLogin], str, list[str]]:
                     )
                 )
                 logins.append(DemoLogin(email=email, name=name, roles=described))
-            people = list(User.objects.filter(email__in=[email for email, *_ in _USERS[2:]]).order_by("email"))
+            people = list(
+                User.objects.filter(email__in=[email for email, *_ in _USERS[2:]]).order_by("email")
+            )
             connections = demo_integrations_seed(entities=entities, people=people)
     return organization, logins, password, connections

@@ -44,18 +44,25 @@ def demo_integrations_seed(*, entities: dict[str, Entity], people: list[User]) -
             continue
         store = store or sandbox_store()
         api_key = f"sbx_demo_{code.lower()}_{secrets.token_urlsafe(12)}"
-        company_id, _ = store.company_create(name=f"{entity.name} (Sandbox)", scale=scale, seed=seed, api_key=api_key)
+        company_id, _ = store.company_create(
+            name=f"{entity.name} (Sandbox)", scale=scale, seed=seed, api_key=api_key
+        )
         webhook_secret = secrets.token_urlsafe(24)
         integration = integration_connect(
             actor=None,
             entity=entity,
             provider="sandbox",
-            credentials={"base_url": settings.SANDBOX_URL, "api_key": api_key, "webhook_secret": webhook_secret},
+            credentials={
+                "base_url": settings.SANDBOX_URL,
+                "api_key": api_key,
+                "webhook_secret": webhook_secret,
+            },
             verify=False,
             start_sync=False,
         )
         webhook_path = reverse(
-            "erp_webhook", kwargs={"organization_id": entity.organization_id, "webhook_id": integration.webhook_id}
+            "erp_webhook",
+            kwargs={"organization_id": entity.organization_id, "webhook_id": integration.webhook_id},
         )
         store.company_webhook_set(company_id, settings.PUBLIC_BASE_URL + webhook_path, webhook_secret)
         # A few ERP employees are the demo's people, so approval routing and the People page link them.
