@@ -77,6 +77,25 @@ class PeakMemory:
         return self.peak_kb / 1024
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of another process (the Sandbox server), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def steal_percent(seconds: float = 1.0) -> float:
+    """The share of CPU time the hypervisor gave to others while we wanted it (a noisy machine)."""
+
+    def sample() -> tuple[int, int]:
+        values = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return values[7], sum(values)
+
+    steal_before, total_before = sample()
+    time.sleep(seconds)
+    steal_after, total_after = sample()
+    return 100.0 * (steal_after - steal_before) / max(1, total_after - total_before)
+
+
 def wire_floor(base_url: str, api_key: str, page_size: int) -> tuple[float, int, int]:
     """Seconds, records and requests to download every stream once."""
     records = pages = 0
@@ -120,7 +139,10 @@ def main() -> None:
     from organizations.tenancy import tenant_scope
     from sync.services.integrations import integration_connect
 
-    print(f"database: {connection.vendor}; cpus: {os.cpu_count()}; python {sys.version.split()[0]}")
+    print(
+        f"database: {connection.vendor}; cpus: {os.cpu_count()}; python {sys.version.split()[0]}; "
+        f"load average {os.getloadavg()[0]:.2f}; CPU steal {steal_percent():.0f}%"
+    )
     with sandbox_running() as sandbox:
         started = time.monotonic()
         company = sandbox.company_create("Bench", scale=arguments.scale, seed=1)
@@ -131,10 +153,17 @@ def main() -> None:
             + ", ".join(f"{stream} {value['live']}+{value['deleted']}" for stream, value in counts.items())
         )
 
+        server_pid = sandbox.process.pid
+        server_cpu, client_cpu = process_cpu_seconds(server_pid), time.process_time()
         floor_seconds, floor_records, floor_pages = wire_floor(
             company.base_url, company.api_key, arguments.page_size
         )
-        print(f"wire floor: {floor_records} records in {floor_pages} requests, {floor_seconds:.2f} s")
+        floor_server_cpu = process_cpu_seconds(server_pid) - server_cpu
+        floor_client_cpu = time.process_time() - client_cpu
+        print(
+            f"wire floor: {floor_records} records in {floor_pages} requests, {floor_seconds:.2f} s "
+            f"(CPU: client {floor_client_cpu:.2f} s, Sandbox server {floor_server_cpu:.2f} s)"
+        )
 
         organization = organization_create(name="Bench Org")
         with tenant_scope(organization):
@@ -149,8 +178,11 @@ def main() -> None:
                 start_sync=False,
             )
             baseline_mb = PeakMemory.rss_kb() / 1024
+            server_cpu, client_cpu = process_cpu_seconds(server_pid), time.process_time()
             with PeakMemory() as memory:
                 seconds, run = sync_timed(integration, full=True)
+            sync_server_cpu = process_cpu_seconds(server_pid) - server_cpu
+            sync_cpu = time.process_time() - client_cpu
             results = list(run.stream_results.order_by("id"))
             total = sum(result.fetched for result in results)
             print(f"\ninitial sync: {run.status}, {total} records, {run.api_calls} requests, {seconds:.2f} s")
@@ -163,6 +195,10 @@ def main() -> None:
                 )
             print(f"{'total':<18}{total:>9}{'':>9}{seconds:>9.2f}{total / seconds:>11.0f}")
             print(f"ratio initial sync / wire floor: {seconds / floor_seconds:.2f}x (aim: under 1.5x)")
+            print(
+                f"CPU: sync process {sync_cpu:.2f} s (wire floor client {floor_client_cpu:.2f} s), "
+                f"Sandbox server {sync_server_cpu:.2f} s (wire floor {floor_server_cpu:.2f} s)"
+            )
             print(
                 f"peak memory during the sync: {memory.peak_mb:.0f} MB (process before: {baseline_mb:.0f} MB; "
                 f"aim: under 500 MB); ru_maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"

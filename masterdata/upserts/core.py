@@ -18,7 +18,16 @@ from typing import Any
 from django.db import DatabaseError, connections, router, transaction
 
 from masterdata.upserts.specs import IN_CHUNK, SPECS, LineSpec, MirrorSpec, Reference, chunked
-from masterdata.upserts.sql import Table, column_update_many, datetime_adapter, rows_held, table_upsert
+from masterdata.upserts.sql import (
+    Table,
+    column_update_many,
+    datetime_adapter,
+    ids_by_external_id,
+    lines_held,
+    rows_held,
+    rows_mark_deleted,
+    table_upsert,
+)
 from organizations.models import Entity
 from organizations.tenancy import TenantScopeError, require_organization_id
 
@@ -208,13 +217,18 @@ def _lines_upsert(spec: MirrorSpec, entity: Entity, rows: list[dict[str, Any]], 
     parent_ids: dict[str, int] = {}
     for chunk in chunked([row["external_id"] for row in rows]):
         parent_ids.update(
-            spec.model.objects.filter(entity=entity, external_id__in=chunk).values_list("external_id", "id")
+            ids_by_external_id(
+                spec.model, organization_id=entity.organization_id, entity_id=entity.pk, external_ids=chunk
+            )
         )
     held: dict[tuple[int, str], tuple[int, str]] = {}
     for chunk in chunked(list(parent_ids.values())):
-        for pk, parent_id, external_id, digest in lines.model.objects.filter(
-            **{f"{lines.parent_field}__in": chunk}
-        ).values_list("id", lines.parent_field, "external_id", "fingerprint"):
+        for pk, parent_id, external_id, digest in lines_held(
+            lines.model,
+            organization_id=entity.organization_id,
+            parent_column=lines.parent_field,
+            parent_ids=chunk,
+        ):
             held[(parent_id, external_id)] = (pk, digest)
     keep: set[tuple[int, str]] = set()
     to_write: list[dict[str, Any]] = []
@@ -254,12 +268,16 @@ def records_mark_deleted(
     """Mark records the ERP deleted as inactive (kept, never removed); return how many were active."""
     _entity_check(entity)
     model = SPECS[data_type].model
-    deactivated = 0
-    for chunk in chunked(sorted(set(external_ids))):
-        live = model.objects.filter(entity=entity, external_id__in=chunk, deleted_in_erp_at__isnull=True)
-        deactivated += live.filter(active=True).count()
-        live.update(active=False, deleted_in_erp_at=deleted_at, synced_at=deleted_at)
-    return deactivated
+    return sum(
+        rows_mark_deleted(
+            model,
+            organization_id=entity.organization_id,
+            entity_id=entity.pk,
+            external_ids=chunk,
+            at=deleted_at,
+        )
+        for chunk in chunked(sorted(set(external_ids)))
+    )
 
 
 def record_stamps(*, data_type: str, entity: Entity) -> dict[str, tuple[datetime | None, bool]]:

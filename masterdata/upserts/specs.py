@@ -30,6 +30,7 @@ from masterdata.models import (
     ReceiptLine,
     Vendor,
 )
+from masterdata.upserts.sql import ids_by_external_id
 from organizations.models import Entity, User
 
 IN_CHUNK = 500
@@ -78,7 +79,9 @@ def _by_external_id(model: type[models.Model]) -> Resolver:
         found: dict[str, int] = {}
         for chunk in chunked(sorted(values)):
             found.update(
-                model.objects.filter(entity=entity, external_id__in=chunk).values_list("external_id", "id")
+                ids_by_external_id(
+                    model, organization_id=entity.organization_id, entity_id=entity.pk, external_ids=chunk
+                )
             )
         return found
 

@@ -47,49 +47,57 @@ def _failures_add(result: SyncRunStream, failures: list[tuple[str, str]]) -> Non
 
 
 def page_apply(context: RunContext, page: Page, *, advance_cursor: bool) -> None:
-    """Upsert ``page``, mark its deletions, and (for pulls) move the cursor: all or nothing.
+    """Upsert ``page``, mark its deletions, and (for pulls) move the cursor: all or nothing."""
+    pages_apply(context, [page], advance_cursor=advance_cursor)
 
-    The cursor never passes the run's start: a record the ERP changes while we read is read again next
-    time instead of being skipped. The lease is renewed in the same transaction, so a worker that lost
-    it cannot commit.
+
+def pages_apply(context: RunContext, pages: list[Page], *, advance_cursor: bool) -> None:
+    """Upsert consecutive pages of one data type in one transaction, with the cursor and counters.
+
+    The cursor moves to the last page's watermark, never past the run's start: a record the ERP changes
+    while we read is read again next time instead of being skipped. The lease is renewed in the same
+    transaction, so a worker that lost it cannot commit. (Several pages per commit: on SQLite each
+    commit rewrites every index page it touched, which dominates a large initial sync.)
     """
-    stream = page.stream.value
+    stream = pages[0].stream.value
     result = context.results[stream]
-    rows = rows_build(stream, page.records, context.field_map)
+    built = [rows_build(stream, page.records, context.field_map) for page in pages]
     now = timezone.now()
-    with transaction.atomic():
-        integration_lease_renew(integration_id=context.integration.pk, owner=context.owner)
-        counts = records_upsert(data_type=stream, entity=context.entity, rows=rows, synced_at=now)
-        deactivated = 0
-        if page.deleted_external_ids:
-            deactivated = records_mark_deleted(
-                data_type=stream,
-                entity=context.entity,
-                external_ids=page.deleted_external_ids,
-                deleted_at=now,
-            )
-        if advance_cursor and page.watermark is not None:
-            SyncCursor.objects.filter(integration=context.integration, stream=stream).update(
-                watermark=min(page.watermark, context.started_at), updated_at=now
-            )
-        result.pages += 1
-        result.fetched += len(page.records) + len(page.deleted_external_ids) + len(page.failures)
-        result.created += counts.created
-        result.updated += counts.updated
-        result.unchanged += counts.unchanged
-        result.deactivated += counts.deactivated + deactivated
-        result.failed += counts.failed + len(page.failures)
-        _failures_add(result, [(failure.external_id, failure.reason) for failure in page.failures])
-        _failures_add(result, counts.failures)
-        result.save(
-            update_fields=[
-                "pages",
-                "fetched",
-                "created",
-                "updated",
-                "unchanged",
-                "deactivated",
-                "failed",
-                "failures",
-            ]
+    fields = ["pages", "fetched", "created", "updated", "unchanged", "deactivated", "failed", "failures"]
+    before = {name: getattr(result, name) for name in fields}
+    try:
+        with transaction.atomic():
+            integration_lease_renew(integration_id=context.integration.pk, owner=context.owner)
+            for page, rows in zip(pages, built, strict=True):
+                _page_write(context, result, page, rows, now)
+            watermarks = [page.watermark for page in pages if page.watermark is not None]
+            if advance_cursor and watermarks:
+                SyncCursor.objects.filter(integration=context.integration, stream=stream).update(
+                    watermark=min(watermarks[-1], context.started_at), updated_at=now
+                )
+            result.save(update_fields=fields)
+    except BaseException:
+        for name, value in before.items():  # what was rolled back is not counted
+            setattr(result, name, value)
+        raise
+
+
+def _page_write(
+    context: RunContext, result: SyncRunStream, page: Page, rows: list[dict], now: datetime
+) -> None:
+    stream = page.stream.value
+    counts = records_upsert(data_type=stream, entity=context.entity, rows=rows, synced_at=now)
+    deactivated = 0
+    if page.deleted_external_ids:
+        deactivated = records_mark_deleted(
+            data_type=stream, entity=context.entity, external_ids=page.deleted_external_ids, deleted_at=now
         )
+    result.pages += 1
+    result.fetched += len(page.records) + len(page.deleted_external_ids) + len(page.failures)
+    result.created += counts.created
+    result.updated += counts.updated
+    result.unchanged += counts.unchanged
+    result.deactivated += counts.deactivated + deactivated
+    result.failed += counts.failed + len(page.failures)
+    _failures_add(result, [(failure.external_id, failure.reason) for failure in page.failures])
+    _failures_add(result, counts.failures)

@@ -91,7 +91,7 @@ class PagePrefetcher:
         connector: Connector,
         plan: Sequence[StreamPlan],
         *,
-        depth: int = 3,
+        depth: int = 6,
         stream_retries: int = 4,
         retry_delay: float = 2.0,
     ) -> None:
@@ -126,6 +126,29 @@ class PagePrefetcher:
             if item is None:
                 return
             yield item
+
+    def batches(self, *, max_records: int) -> Iterator[PipelineItem | list[PageReady]]:
+        """Like iterating, but pages come in lists: consecutive pages of one stream that are already
+        waiting (it never waits for more), up to about ``max_records`` records per list."""
+        pending: list[PageReady] = []
+        size = 0
+        for item in self:
+            if isinstance(item, PageReady):
+                if pending and pending[0].stream != item.stream:
+                    yield pending
+                    pending, size = [], 0
+                pending.append(item)
+                size += len(item.page.records) + len(item.page.deleted_external_ids)
+                if size >= max_records or self._queue.empty():
+                    yield pending
+                    pending, size = [], 0
+                continue
+            if pending:
+                yield pending
+                pending, size = [], 0
+            yield item
+        if pending:
+            yield pending
 
     def _put(self, item: PipelineItem | None) -> bool:
         while not self._stop.is_set():

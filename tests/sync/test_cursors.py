@@ -15,6 +15,7 @@ from organizations.models import AuditEvent
 from organizations.tenancy import tenant_scope
 from sync.models import FieldMapping, StreamStatus, SyncCursor, SyncRunStatus
 from sync.pull import apply as pull_apply
+from sync.pull import runner
 from sync.services.mappings import field_mapping_remove, field_mapping_set
 from tests.factories import Tenant
 from tests.sync.helpers import mirror_differences, refresh, sync_now
@@ -41,6 +42,7 @@ def test_the_cursor_keeps_only_committed_pages_and_the_next_run_resumes(
         return upsert(data_type=data_type, **kwargs)
 
     monkeypatch.setattr(pull_apply, "records_upsert", failing_on_the_third_vendor_page)
+    monkeypatch.setattr(runner, "COMMIT_RECORDS", 1)  # one page per transaction, whatever the timing
     run = sync_now(integration, full=True)
     assert run.status == SyncRunStatus.FAILED
     assert run.error == "Unexpected error (RuntimeError); the details are in the worker log."
