@@ -48,8 +48,7 @@ logger = logging.getLogger(__name__)
 
 # Pages already fetched are written together up to about this many records per transaction.
 COMMIT_RECORDS = 5_000
-SQLITE_CACHE_KIB = 128 * 1024
-SQLITE_MMAP_BYTES = 512 * 1024 * 1024
+SQLITE_CACHE_KIB = 64 * 1024
 
 
 def _stream_label(stream: str) -> str:
@@ -180,7 +179,6 @@ def _database_tune() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
 
 
 def sync_run_execute(*, run: SyncRun, owner: str) -> SyncRun:
