@@ -61,7 +61,8 @@ def _result_close(
     result.status = status
     result.error = error[:1000]
     result.finished_at = timezone.now()
-    fields = ["status", "error", "finished_at"]
+    result.started_at = result.started_at or result.finished_at
+    fields = ["status", "error", "started_at", "finished_at"]
     if cost is not None:
         result.api_calls += cost.api_calls
         result.rate_limit_waits += cost.rate_limit_waits
@@ -102,10 +103,7 @@ def _streams_pull(context: RunContext, streams: list[str]) -> None:
                     result.save(update_fields=["status", "started_at"])
                 pages_apply(context, [ready.page for ready in item], advance_cursor=True)
             elif isinstance(item, StreamFinished):
-                result = context.results[item.stream]
-                result.started_at = result.started_at or timezone.now()
-                result.save(update_fields=["started_at"])
-                _result_close(result, StreamStatus.SUCCEEDED, cost=item.cost)
+                _result_close(context.results[item.stream], StreamStatus.SUCCEEDED, cost=item.cost)
                 mirror_as_of_set(entity=context.entity, data_type=item.stream, as_of=context.started_at)
             elif isinstance(item, StreamFailed):
                 _result_close(
