@@ -93,7 +93,9 @@ class Table:
 
 
 def _json_text(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    if value is None:
+        return None
+    return "{}" if value == {} else json.dumps(value)
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
