@@ -233,7 +233,12 @@ def sync_run_execute(*, run: SyncRun, owner: str) -> SyncRun:
             if outcome_error is None and result.status == StreamStatus.RUNNING:
                 _result_close(result, StreamStatus.SUCCEEDED)
             elif result.status in (StreamStatus.PENDING, StreamStatus.RUNNING):
-                _result_close(result, StreamStatus.FAILED, "Not finished: the run stopped.")
+                why = (
+                    "the ERP refused the credentials"
+                    if isinstance(outcome_error, AuthError)
+                    else "the run stopped"
+                )
+                _result_close(result, StreamStatus.FAILED, f"Not read: {why}.")
     return run_finish(
         run=run,
         results=results,

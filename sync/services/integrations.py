@@ -22,6 +22,7 @@ from sync.credentials import (
     secrets_scrub,
 )
 from sync.models import STREAM_ORDER, Integration, IntegrationStatus, SyncTrigger
+from sync.services.outcome import sentence
 from sync.services.runs import sync_run_request
 
 
@@ -51,7 +52,9 @@ def _access_check(connector: Connector) -> dict[str, str]:
             access = connector.test_connection()
     except AuthError as error:
         raise ServiceValidationError(
-            secrets_scrub(error.message or "The ERP refused the credentials.", connector.credentials)
+            sentence(
+                secrets_scrub(error.message or "The ERP refused the credentials.", connector.credentials)
+            )
         ) from None
     except ConnectorError as error:
         message = secrets_scrub(error.message or type(error).__name__, connector.credentials)

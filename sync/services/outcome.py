@@ -27,7 +27,7 @@ _FAILED_STREAM = (StreamStatus.FAILED, StreamStatus.PERMISSION_DENIED)
 
 def _fatal_message(error: BaseException) -> str:
     if isinstance(error, AuthError):
-        return f"The ERP refused the credentials: {error.message or 'HTTP 401'}"
+        return sentence(error.message or "The ERP refused the credentials.")
     if isinstance(error, LeaseLostError):
         return "Stopped: another worker took over this integration."
     if isinstance(error, CredentialsUnreadableError):
@@ -35,6 +35,11 @@ def _fatal_message(error: BaseException) -> str:
             "The saved credentials cannot be decrypted with the configured keys; reconnect the integration."
         )
     return f"Unexpected error ({type(error).__name__}); the details are in the worker log."
+
+
+def sentence(message: str) -> str:
+    """An ERP or client message as a sentence for a person ("the ERP refused..." -> "The ERP refused...")."""
+    return message[:1].upper() + message[1:] if message else message
 
 
 def integration_actor_label(integration: Integration) -> str:

@@ -99,7 +99,7 @@ def test_revoked_credentials_disconnect_pause_syncs_and_reconnect_resumes(
     sandbox.record_update(company.id, "vendors", "V-000001", {"name": "Changed While Revoked"})
     run = sync_now(integration)
     assert run.status == SyncRunStatus.FAILED
-    assert run.error.startswith("The ERP refused the credentials")
+    assert run.error == "The ERP refused the credentials (HTTP 401): the API key was revoked"
     refresh(integration)
     assert integration.status == IntegrationStatus.DISCONNECTED
     assert integration.status_detail == run.error
