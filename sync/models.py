@@ -270,3 +270,50 @@ class FieldMapping(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.record_type}.{self.source_field} -> {self.target_kind}:{self.target}"
+
+
+class PushKind(models.TextChoices):
+    BILL = "bill", "Bill"
+    VENDOR_CREDIT = "vendor_credit", "Vendor credit"
+
+
+class PushStatus(models.TextChoices):
+    # Waiting for an integration (none yet, or disconnected): nothing is lost, it goes once one works.
+    WAITING = "waiting", "Waiting for the ERP connection"
+    PENDING = "pending", "Queued"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Posted"
+    REJECTED = "rejected", "Rejected by the ERP"
+
+
+class PushDelivery(TenantModel):
+    """The outbox entry for one approved invoice or credit: created in the approving transaction.
+
+    ``reference`` is our id for the document, written into it in the ERP and searched by
+    ``find_posted``; it never changes. ``idempotency_key`` travels to ERPs that honour one; it is unique
+    per integration and changes only when a person retries a rejected (so changed) document.
+    """
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    invoice = models.OneToOneField("invoices.Invoice", on_delete=models.PROTECT, related_name="push_delivery")
+    integration = models.ForeignKey(
+        Integration, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    kind = models.CharField(max_length=20, choices=PushKind.choices)
+    status = models.CharField(max_length=20, choices=PushStatus.choices, default=PushStatus.PENDING)
+    reference = models.CharField(max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=80)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "idempotency_key"], name="push_delivery_unique_key_per_integration"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference} ({self.get_status_display()})"
