@@ -41,8 +41,11 @@ def beat_entry(task: str, seconds: float, **kwargs: object) -> dict[str, object]
 HEARTBEAT_SECONDS = 10
 # How often waiting approval steps are checked for reminders and escalation (their delays are hours).
 APPROVAL_SWEEP_SECONDS = 900
+# How often the sync dispatcher looks for due integrations (each has its own interval, default 15 min).
+SYNC_DISPATCH_SECONDS = float(os.environ.get("SYNC_DISPATCH_SECONDS") or 30)
 
 app.conf.beat_schedule = {
     "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
+    "sync-dispatch": beat_entry("sync.integrations_dispatch", SYNC_DISPATCH_SECONDS),
     "approvals-sweep": beat_entry("approvals.approval_steps_sweep_dispatch", APPROVAL_SWEEP_SECONDS),
 }

@@ -92,6 +92,14 @@ def demo_password() -> str:
 
 
 def demo_organization_seed() -> tuple[Organization, list[DemoLogin], str]:
+    organization, logins, password, _ = demo_seed()
+    return organization, logins, password
+
+
+def demo_seed() -> tuple[Organization, list[DemoLogin], str, list[str]]:
+    """The demo organization, its logins and password, and a line per entity's ERP connection."""
+    from sync.demo import demo_integrations_seed
+
     password = demo_password()
     with transaction.atomic():
         organization = Organization.objects.filter(slug=DEMO_SLUG).first() or organization_create(
@@ -123,10 +131,14 @@ def demo_organization_seed() -> tuple[Organization, list[DemoLogin], str]:
                     )
                 )
                 logins.append(DemoLogin(email=email, name=name, roles=described))
+            people = list(
+                User.objects.filter(email__in=[email for email, *_ in _USERS[2:]]).order_by("email")
+            )
+            connections = demo_integrations_seed(entities=entities, people=people)
             from approvals.demo import approvals_demo_seed
 
             approvals_demo_seed(
                 entities=list(entities.values()),
                 finance_lead_emails=["controller@demo.modai.local", "entity-admin@demo.modai.local"],
             )
-    return organization, logins, password
+    return organization, logins, password, connections

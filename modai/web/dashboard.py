@@ -11,7 +11,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from approvals.dashboard import approvals_card
 from modai.models import ServiceHeartbeat
 from modai.tasks import HEARTBEAT_SECONDS
 
@@ -23,4 +22,20 @@ def background_card(view: Any) -> dict[str, Any]:
     return {"template": "modai/card_background.html", "last_seen": last_seen, "healthy": healthy}
 
 
-CARD_PROVIDERS: list[Callable[[Any], dict[str, Any] | None]] = [background_card, approvals_card]
+def integration_card(view: Any) -> dict[str, Any] | None:
+    from sync.dashboard import integration_card as card
+
+    return card(view)
+
+
+def approvals_card(view: Any) -> dict[str, Any] | None:
+    from approvals.dashboard import approvals_card as card
+
+    return card(view)
+
+
+CARD_PROVIDERS: list[Callable[[Any], dict[str, Any] | None]] = [
+    integration_card,
+    approvals_card,
+    background_card,
+]

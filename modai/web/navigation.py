@@ -23,6 +23,14 @@ class NavigationItem:
 MAIN_MENU: list[NavigationItem] = [
     NavigationItem("Dashboard", "home"),
     NavigationItem("My approvals", "my_approvals", Permission.INVOICE_APPROVE),
+    NavigationItem("Vendors", "vendors"),
+    NavigationItem("Purchase orders", "purchase_orders"),
+    NavigationItem("Receipts", "receipts"),
+    NavigationItem("Chart of accounts", "accounts"),
+    NavigationItem("Items", "items"),
+    NavigationItem("People", "people"),
+    NavigationItem("Fields", "fields"),
+    NavigationItem("Sync history", "sync_history"),
     NavigationItem("Audit log", "audit_log", Permission.AUDIT_VIEW),
 ]
 
@@ -42,6 +50,7 @@ SETTINGS_PAGES: list[NavigationItem] = [
     NavigationItem("Entities", "settings_entities", Permission.ORGANIZATION_MANAGE, "company"),
     NavigationItem("Users and roles", "settings_users", Permission.ORGANIZATION_MANAGE, "company"),
     NavigationItem("Approver groups", "settings_approver_groups", Permission.ORGANIZATION_MANAGE, "company"),
+    NavigationItem("Integrations", "settings_integrations", Permission.INTEGRATION_MANAGE, "company"),
 ]
 
 

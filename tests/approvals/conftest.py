@@ -19,6 +19,7 @@ from approvals.models import (
 from invoices.models import Invoice
 from organizations.models import AuditEvent
 from organizations.tenancy import tenant_scope
+from sync.models import PushDelivery
 from tests.factories import Tenant
 
 WATCHED = (
@@ -30,6 +31,7 @@ WATCHED = (
     ApprovalAssignment,
     ApprovalLink,
     Invoice,
+    PushDelivery,
     AuditEvent,
 )
 

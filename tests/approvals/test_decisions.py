@@ -20,6 +20,7 @@ from invoices.models import Invoice, InvoiceStatus
 from organizations.errors import NotFoundError, ServiceValidationError
 from organizations.models import AuditEvent, EntityRole
 from organizations.tenancy import tenant_scope
+from sync.models import PushDelivery
 from tests.approvals.factories import (
     asked,
     assignment_of,
@@ -381,3 +382,25 @@ def test_the_submitter_is_told_the_outcome_once(tenant: Tenant, other_tenant: Te
             approval_outcome_send(organization_id=other_tenant.organization.pk, request_id=request.pk)
             is False
         )
+
+
+def test_the_last_approval_queues_the_push_in_the_same_transaction(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    approver = tenant.user("approver")
+    with tenant_scope(tenant.organization):
+        policy_save(tenant.entity, rule("All", step("One", person(approver))))
+        invoice = invoice_create(tenant.entity)
+        submit(invoice, tenant.user("ap_specialist"))
+        assert not PushDelivery.objects.exists()
+        decide(invoice, approver)
+        delivery = PushDelivery.objects.get()
+        assert (delivery.invoice_id, delivery.created_by) == (invoice.pk, approver)
+        actions = list(
+            AuditEvent.objects.filter(target_type="invoices.invoice", target_id=str(invoice.pk))
+            .order_by("id")
+            .values_list("action", flat=True)
+        )
+        assert actions[-3:] == ["approval.approved", "invoice.approved", "invoice.push_queued"]
+    with tenant_scope(other_tenant.organization):
+        assert not PushDelivery.objects.exists()

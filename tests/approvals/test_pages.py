@@ -110,7 +110,7 @@ def test_the_decision_page_decides_with_a_comment(
 def editor_post(**fields: str | list[str]) -> dict[str, str | list[str]]:
     base: dict[str, str | list[str]] = {
         "rule_count": "1",
-        "rule-0-name": "Vendors",
+        "rule-0-name": "Law and supplies",
         "rule-0-condition_count": "1",
         "rule-0-condition-0-type": "vendor",
         "rule-0-condition-0-operator": "in",
@@ -175,14 +175,18 @@ def test_the_policy_editor_edits_previews_and_saves_versions(tenant: Tenant, oth
     client.post("/settings/approval-policy/", {"command": "restore", "version": "1"})
     with tenant_scope(tenant.organization):
         assert list(ApprovalPolicyVersion.objects.values_list("number", "definition__rules__0__name")) == [
-            (3, "Vendors"),
+            (3, "Law and supplies"),
             (2, "Renamed"),
-            (1, "Vendors"),
+            (1, "Law and supplies"),
         ]
     with tenant_scope(other_tenant.organization):
         assert not ApprovalPolicyVersion.objects.exists()
     assert (
-        signed_in(other_tenant.admin).get("/settings/approval-policy/").content.decode().count("Vendors") == 0
+        signed_in(other_tenant.admin)
+        .get("/settings/approval-policy/")
+        .content.decode()
+        .count("Law and supplies")
+        == 0
     )
 
 

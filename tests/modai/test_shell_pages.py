@@ -42,7 +42,7 @@ def test_settings_nav_has_three_tiers_company_last_and_follows_roles(client: Cli
     assert settings_nav(html) == {
         "Personal": ["Profile", "Password", "API tokens", "Delegation"],
         "Entity": ["Entity details", "Approval policy"],
-        "Company": ["Entities", "Users and roles", "Approver groups"],
+        "Company": ["Entities", "Users and roles", "Approver groups", "Integrations"],
     }
     assert (
         html.index('data-tier="Personal"')

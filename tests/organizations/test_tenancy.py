@@ -31,7 +31,7 @@ GLOBAL_MODELS = {
 }
 
 # Celery tasks that run across organizations (they enter each organization's scope themselves).
-SYSTEM_TASKS = {"modai.heartbeat", "approvals.approval_steps_sweep_dispatch"}
+SYSTEM_TASKS = {"modai.heartbeat", "sync.integrations_dispatch", "approvals.approval_steps_sweep_dispatch"}
 
 
 def project_models() -> list[type]:
