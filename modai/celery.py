@@ -42,4 +42,6 @@ HEARTBEAT_SECONDS = 10
 
 app.conf.beat_schedule = {
     "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
+    # Does nothing unless INBOUND_IMAP_HOST is set.
+    "invoices-imap-poll": beat_entry("invoices.imap_mailbox_poll", 60),
 }
