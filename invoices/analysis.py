@@ -27,7 +27,14 @@ INVOICE_ANALYSIS_FIELDS = [
     "match_status",
     "invoice_number_normalized",
 ]
-LINE_ANALYSIS_FIELDS = ["gl_account", "dimensions", "item", "coding_suggestions", "purchase_order_line", "match"]
+LINE_ANALYSIS_FIELDS = [
+    "gl_account",
+    "dimensions",
+    "item",
+    "coding_suggestions",
+    "purchase_order_line",
+    "match",
+]
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,10 @@ def invoice_sender(invoice: Invoice) -> str:
     if invoice.document_id is None:
         return ""
     arrival = (
-        invoice.document.arrivals.filter(message__isnull=False).select_related("message").order_by("id").first()
+        invoice.document.arrivals.filter(message__isnull=False)
+        .select_related("message")
+        .order_by("id")
+        .first()
         if invoice.document is not None
         else None
     )
@@ -85,7 +95,9 @@ def invoice_analyze(*, invoice: Invoice) -> Analysis:
             if invoice.vendor_id
             else ""
         )
-        entity_currency = Entity.objects.filter(pk=invoice.entity_id).values_list("currency", flat=True).first()
+        entity_currency = (
+            Entity.objects.filter(pk=invoice.entity_id).values_list("currency", flat=True).first()
+        )
         invoice.currency = vendor_currency or entity_currency or ""
     invoice.invoice_number_normalized = invoice_number_normalize(invoice.invoice_number)[:100]
     order = purchase_order_find(entity_id=invoice.entity_id, po_number=invoice.po_number)

@@ -191,7 +191,7 @@ def _totals(facts: CheckFacts) -> list[Finding]:
                 Finding(
                     "line_amount_mismatch",
                     WARNING,
-                    f"Line {line.line_number}: {_plain(line.quantity)} × {_plain(line.unit_price)} is "
+                    f"Line {line.line_number}: {_plain(line.quantity)} x {_plain(line.unit_price)} is "
                     f"{expected.quantize(Decimal('0.01'))}, not {line.amount}.",
                     line_number=line.line_number,
                     discriminator=f"{line.amount}",
@@ -310,7 +310,9 @@ def _matching(facts: CheckFacts) -> list[Finding]:
 
 
 def near_duplicate_window(invoice_date: date) -> tuple[date, date]:
-    return invoice_date - timedelta(days=NEAR_DUPLICATE_DAYS), invoice_date + timedelta(days=NEAR_DUPLICATE_DAYS)
+    return invoice_date - timedelta(days=NEAR_DUPLICATE_DAYS), invoice_date + timedelta(
+        days=NEAR_DUPLICATE_DAYS
+    )
 
 
 def _plain(value: Decimal) -> str:

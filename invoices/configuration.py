@@ -63,7 +63,14 @@ def invoice_settings_update(*, entity: Entity, actor: User, values: dict[str, An
             setattr(current, field, value)
         current.updated_at = timezone.now()
         current.save(update_fields=[*new, "updated_at"])
-        audit_record(action="invoice_settings.updated", actor=actor, target=current, entity=entity, before=old, after=new)
+        audit_record(
+            action="invoice_settings.updated",
+            actor=actor,
+            target=current,
+            entity=entity,
+            before=old,
+            after=new,
+        )
     return current
 
 
@@ -82,18 +89,30 @@ def coding_rule_create(
     if not name:
         raise ServiceValidationError("Give the rule a name.", field="name")
     description_contains = (description_contains or "").strip()[:200]
-    vendor = Vendor.objects.filter(entity=entity, pk=vendor_id).first() if vendor_id not in (None, "") else None
+    vendor = (
+        Vendor.objects.filter(entity=entity, pk=vendor_id).first() if vendor_id not in (None, "") else None
+    )
     if vendor_id not in (None, "") and vendor is None:
         raise ServiceValidationError("Unknown vendor.", field="vendor")
     if vendor is None and not description_contains:
-        raise ServiceValidationError("A rule needs a vendor or words to look for.", field="description_contains")
-    account = GLAccount.objects.filter(entity=entity, pk=gl_account_id).first() if gl_account_id not in (None, "") else None
+        raise ServiceValidationError(
+            "A rule needs a vendor or words to look for.", field="description_contains"
+        )
+    account = (
+        GLAccount.objects.filter(entity=entity, pk=gl_account_id).first()
+        if gl_account_id not in (None, "")
+        else None
+    )
     if gl_account_id not in (None, "") and account is None:
         raise ServiceValidationError("Unknown GL account.", field="gl_account")
     chosen = {str(code): str(value) for code, value in (dimensions or {}).items() if value}
     for code, external_id in chosen.items():
-        if not DimensionValue.objects.filter(entity=entity, dimension_type__code=code, external_id=external_id).exists():
-            raise ServiceValidationError(f"Unknown value {external_id} for dimension {code}.", field="dimensions")
+        if not DimensionValue.objects.filter(
+            entity=entity, dimension_type__code=code, external_id=external_id
+        ).exists():
+            raise ServiceValidationError(
+                f"Unknown value {external_id} for dimension {code}.", field="dimensions"
+            )
     if account is None and not chosen:
         raise ServiceValidationError("A rule must set a GL account or a dimension.", field="gl_account")
     try:

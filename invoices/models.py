@@ -209,7 +209,9 @@ class Invoice(TenantModel):
         constraints = [
             # One invoice per stored document, so processing a document twice creates nothing new.
             models.UniqueConstraint(
-                fields=["document"], condition=models.Q(document__isnull=False), name="invoice_unique_document"
+                fields=["document"],
+                condition=models.Q(document__isnull=False),
+                name="invoice_unique_document",
             ),
         ]
 

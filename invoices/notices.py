@@ -8,7 +8,14 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from invoices.checks import CheckFacts, LineFacts, OtherInvoice, PurchaseOrderFacts, invoice_checks, near_duplicate_window
+from invoices.checks import (
+    CheckFacts,
+    LineFacts,
+    OtherInvoice,
+    PurchaseOrderFacts,
+    invoice_checks,
+    near_duplicate_window,
+)
 from invoices.matching.engine import MatchResult
 from invoices.models import Invoice, InvoiceLine, InvoiceNotice, InvoiceStatus
 from masterdata.models import PurchaseOrder, Vendor
@@ -43,7 +50,9 @@ def _duplicates(invoice: Invoice) -> tuple[tuple[OtherInvoice, ...], tuple[Other
     if invoice.invoice_number_normalized:
         same_number = tuple(
             _other(other)
-            for other in others.filter(invoice_number_normalized=invoice.invoice_number_normalized).order_by("id")[:5]
+            for other in others.filter(invoice_number_normalized=invoice.invoice_number_normalized).order_by(
+                "id"
+            )[:5]
         )
     near: tuple[OtherInvoice, ...] = ()
     if invoice.total is not None and isinstance(invoice.invoice_date, date):
@@ -62,7 +71,11 @@ def invoice_checks_run(
 ) -> list[InvoiceNotice]:
     """Run every check and make the invoice's notices say what they found (keeping dismissals)."""
     vendor = Vendor.objects.filter(pk=invoice.vendor_id).first() if invoice.vendor_id else None
-    order = PurchaseOrder.objects.filter(pk=invoice.purchase_order_id).first() if invoice.purchase_order_id else None
+    order = (
+        PurchaseOrder.objects.filter(pk=invoice.purchase_order_id).first()
+        if invoice.purchase_order_id
+        else None
+    )
     same_number, near = _duplicates(invoice)
     extraction = invoice.extraction or {}
     facts = CheckFacts(
@@ -125,8 +138,16 @@ def invoice_checks_run(
                 data=finding.data,
                 key=finding.key,
             )
-        elif (notice.severity, notice.message, notice.data) != (finding.severity, finding.message[:500], finding.data):
-            notice.severity, notice.message, notice.data = finding.severity, finding.message[:500], finding.data
+        elif (notice.severity, notice.message, notice.data) != (
+            finding.severity,
+            finding.message[:500],
+            finding.data,
+        ):
+            notice.severity, notice.message, notice.data = (
+                finding.severity,
+                finding.message[:500],
+                finding.data,
+            )
             notice.save(update_fields=["severity", "message", "data"])
         kept.append(notice)
     gone = [notice.pk for key, notice in existing.items() if key not in seen]
@@ -135,7 +156,9 @@ def invoice_checks_run(
     return kept
 
 
-def invoice_notice_dismiss(*, invoice: Invoice, notice: InvoiceNotice, actor: User, reason: str) -> InvoiceNotice:
+def invoice_notice_dismiss(
+    *, invoice: Invoice, notice: InvoiceNotice, actor: User, reason: str
+) -> InvoiceNotice:
     """Accept a finding (a price variance, a duplicate that is not one) with a reason. It stops blocking."""
     reason = (reason or "").strip()
     if not reason:
@@ -145,7 +168,9 @@ def invoice_notice_dismiss(*, invoice: Invoice, notice: InvoiceNotice, actor: Us
     if notice.invoice_id != invoice.pk:
         raise ServiceValidationError("The notice is not on this invoice.")
     if invoice.status != InvoiceStatus.NEEDS_REVIEW:
-        raise ServiceValidationError(f"The invoice is {invoice.get_status_display()}; notices can no longer change.")
+        raise ServiceValidationError(
+            f"The invoice is {invoice.get_status_display()}; notices can no longer change."
+        )
     if notice.dismissed_at is not None:
         return notice
     with transaction.atomic():

@@ -70,11 +70,15 @@ def document_process(*, document_id: int) -> Invoice | None:
         with document.file.open("rb") as handle:
             data = handle.read(settings.INVOICE_MAX_FILE_BYTES + 1)
     except OSError as error:
-        document_reject(document=document, problem="missing", reason=f"The stored file cannot be read ({error}).")
+        document_reject(
+            document=document, problem="missing", reason=f"The stored file cannot be read ({error})."
+        )
         return None
     report = pdf_safety_check(data, limits=PdfLimits(max_bytes=settings.INVOICE_MAX_FILE_BYTES))
     if not report.ok:
-        document_reject(document=document, problem=str(report.problem), reason=report.reason or "Unreadable file.")
+        document_reject(
+            document=document, problem=str(report.problem), reason=report.reason or "Unreadable file."
+        )
         return None
     try:
         result = invoice_extract(data)
@@ -101,7 +105,12 @@ def _lines_from(extraction: dict[str, Any], *, credit: bool) -> list[dict[str, A
             unit_price = abs(unit_price) if unit_price is not None else None
             amount = abs(amount) if amount is not None else None
         lines.append(
-            {"description": description, "quantity": quantity, "unit_price": unit_price, "amount": amount or Decimal("0")}
+            {
+                "description": description,
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "amount": amount or Decimal("0"),
+            }
         )
     return lines
 
@@ -123,8 +132,12 @@ def _invoice_create(*, document_id: int, result: ExtractionResult, page_count: i
             status=InvoiceStatus.PROCESSING,
             vendor_name=str(_value(extraction, "vendor_name") or "")[:300],
             invoice_number=str(_value(extraction, "invoice_number") or "")[:100],
-            invoice_date=parse_date(_value(extraction, "invoice_date") or "") if _value(extraction, "invoice_date") else None,
-            due_date=parse_date(_value(extraction, "due_date") or "") if _value(extraction, "due_date") else None,
+            invoice_date=parse_date(_value(extraction, "invoice_date") or "")
+            if _value(extraction, "invoice_date")
+            else None,
+            due_date=parse_date(_value(extraction, "due_date") or "")
+            if _value(extraction, "due_date")
+            else None,
             currency=str(_value(extraction, "currency") or "")[:3].upper(),
             po_number=str(_value(extraction, "po_number") or "")[:100],
             payment_terms=str(_value(extraction, "payment_terms") or "")[:100],
@@ -136,8 +149,19 @@ def _invoice_create(*, document_id: int, result: ExtractionResult, page_count: i
         lines = _lines_from(extraction, credit=credit)
         if not lines and (amounts["subtotal"] is not None or amounts["total"] is not None):
             # Nothing itemised: one line for the net amount, so the invoice can still be coded.
-            net = amounts["subtotal"] if amounts["subtotal"] is not None else amounts["total"] - (amounts["tax"] or 0)
-            lines = [{"description": invoice.vendor_name or "Invoice total", "quantity": None, "unit_price": None, "amount": net}]
+            net = (
+                amounts["subtotal"]
+                if amounts["subtotal"] is not None
+                else amounts["total"] - (amounts["tax"] or 0)
+            )
+            lines = [
+                {
+                    "description": invoice.vendor_name or "Invoice total",
+                    "quantity": None,
+                    "unit_price": None,
+                    "amount": net,
+                }
+            ]
         InvoiceLine.objects.bulk_create(
             InvoiceLine(entity_id=invoice.entity_id, invoice=invoice, line_number=number, **values)
             for number, values in enumerate(lines, start=1)

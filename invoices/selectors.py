@@ -95,7 +95,11 @@ def invoice_get_for_user(
         invoice_id = int(invoice_id)
     except (TypeError, ValueError):
         raise NotFoundError("invoice not found") from None
-    invoice = Invoice.objects.select_related("vendor", "entity", "document", "purchase_order").filter(pk=invoice_id).first()
+    invoice = (
+        Invoice.objects.select_related("vendor", "entity", "document", "purchase_order")
+        .filter(pk=invoice_id)
+        .first()
+    )
     if invoice is None or not access.can(Permission.ENTITY_VIEW, entity_id=invoice.entity_id):
         raise NotFoundError("invoice not found")
     if not access.can(permission, entity_id=invoice.entity_id):
@@ -124,11 +128,18 @@ def invoice_line_get(*, invoice: Invoice, line_id: int | str) -> InvoiceLine:
 def invoice_notices(*, invoice: Invoice) -> list[InvoiceNotice]:
     order = {NoticeSeverity.ERROR: 0, NoticeSeverity.WARNING: 1, NoticeSeverity.INFO: 2}
     notices = list(InvoiceNotice.objects.filter(invoice=invoice).select_related("line", "dismissed_by"))
-    return sorted(notices, key=lambda notice: (notice.dismissed_at is not None, order.get(notice.severity, 3), notice.pk))
+    return sorted(
+        notices,
+        key=lambda notice: (notice.dismissed_at is not None, order.get(notice.severity, 3), notice.pk),
+    )
 
 
 def invoice_notice_get(*, invoice: Invoice, notice_id: int | str) -> InvoiceNotice:
-    notice = InvoiceNotice.objects.filter(invoice=invoice, pk=notice_id).first() if str(notice_id).isdigit() else None
+    notice = (
+        InvoiceNotice.objects.filter(invoice=invoice, pk=notice_id).first()
+        if str(notice_id).isdigit()
+        else None
+    )
     if notice is None:
         raise NotFoundError("notice not found")
     return notice
@@ -136,7 +147,10 @@ def invoice_notice_get(*, invoice: Invoice, notice_id: int | str) -> InvoiceNoti
 
 def invoice_is_po_backed(*, invoice: Invoice) -> bool:
     """Whether the invoice bills a purchase order (its header names one, or a line is matched to a PO line)."""
-    return invoice.purchase_order_id is not None or invoice.lines.filter(purchase_order_line__isnull=False).exists()
+    return (
+        invoice.purchase_order_id is not None
+        or invoice.lines.filter(purchase_order_line__isnull=False).exists()
+    )
 
 
 @dataclass(frozen=True)
@@ -234,7 +248,10 @@ def invoice_activity(*, invoice: Invoice) -> list[TimelineEntry]:
 
 def invoice_status_counts(*, entity_ids: list[int] | set[int]) -> dict[str, int]:
     counts = dict(
-        Invoice.objects.filter(entity_id__in=entity_ids).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        Invoice.objects.filter(entity_id__in=entity_ids)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
     )
     return {status: counts.get(status, 0) for status in InvoiceStatus.values}
 
@@ -255,7 +272,9 @@ def document_get_for_user(*, access: UserAccess, document_id: int | str) -> Docu
     return document
 
 
-def inbound_message_list(*, access: UserAccess, entity_ids: tuple[int, ...] = (), status: str = "") -> QuerySet[InboundMessage]:
+def inbound_message_list(
+    *, access: UserAccess, entity_ids: tuple[int, ...] = (), status: str = ""
+) -> QuerySet[InboundMessage]:
     queryset = InboundMessage.objects.filter(entity_id__in=_visible_entities(access, entity_ids))
     if status:
         queryset = queryset.filter(status=status)
@@ -275,5 +294,7 @@ def documents_waiting(*, access: UserAccess, entity_ids: tuple[int, ...] = ()) -
     base = Document.objects.filter(entity_id__in=_visible_entities(access, entity_ids))
     return {
         "processing": list(base.filter(status=Document.Status.RECEIVED).order_by("-created_at")[:20]),
-        "rejected": list(base.filter(status=Document.Status.REJECTED, created_at__gte=since).order_by("-created_at")[:20]),
+        "rejected": list(
+            base.filter(status=Document.Status.REJECTED, created_at__gte=since).order_by("-created_at")[:20]
+        ),
     }

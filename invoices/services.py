@@ -173,7 +173,9 @@ def _line_values(invoice: Invoice, changes: Mapping[str, Any]) -> dict[str, Any]
         elif field == "gl_account":
             account_id = _id(field, value)
             account = (
-                GLAccount.objects.filter(entity_id=invoice.entity_id, pk=account_id).first() if account_id else None
+                GLAccount.objects.filter(entity_id=invoice.entity_id, pk=account_id).first()
+                if account_id
+                else None
             )
             if account_id and account is None:
                 raise ServiceValidationError("Unknown GL account.", field=field)
@@ -203,8 +205,12 @@ def _line_values(invoice: Invoice, changes: Mapping[str, Any]) -> dict[str, Any]
 
 def _dimensions(invoice: Invoice, value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
-        raise ServiceValidationError("Dimensions are a mapping of dimension type to value.", field="dimensions")
-    chosen = {str(code): str(external_id) for code, external_id in value.items() if external_id not in (None, "")}
+        raise ServiceValidationError(
+            "Dimensions are a mapping of dimension type to value.", field="dimensions"
+        )
+    chosen = {
+        str(code): str(external_id) for code, external_id in value.items() if external_id not in (None, "")
+    }
     if not chosen:
         return {}
     known = set(
@@ -217,7 +223,9 @@ def _dimensions(invoice: Invoice, value: Any) -> dict[str, str]:
     )
     for code, external_id in chosen.items():
         if (code, external_id) not in known:
-            raise ServiceValidationError(f"Unknown value {external_id} for dimension {code}.", field="dimensions")
+            raise ServiceValidationError(
+                f"Unknown value {external_id} for dimension {code}.", field="dimensions"
+            )
     return dict(sorted(chosen.items()))
 
 

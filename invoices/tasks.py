@@ -33,7 +33,8 @@ def imap_mailbox_poll() -> dict[str, int]:
     organization through its forwarding address). Does nothing when no IMAP host is configured."""
     from django.conf import settings
 
-    from invoices.intake.imap import ImapSettings, imap_mailbox_poll as poll
+    from invoices.intake.imap import ImapSettings
+    from invoices.intake.imap import imap_mailbox_poll as poll
 
     if not settings.INBOUND_IMAP_HOST:
         return {}

@@ -118,7 +118,10 @@ def vendor_resolve(evidence: VendorEvidence, index: VendorIndex) -> VendorResolu
         record = _one(index, index.by_bank_account[account])
         if record is not None:
             return VendorResolution(
-                record.id, "bank_account", 0.97, f"Bank account {evidence.bank_account} matches {_label(record)}."
+                record.id,
+                "bank_account",
+                0.97,
+                f"Bank account {evidence.bank_account} matches {_label(record)}.",
             )
         ambiguous.append("the bank account is on several vendors")
     domain = email_domain(evidence.sender)
@@ -177,7 +180,10 @@ def _by_name(name: str, index: VendorIndex) -> VendorResolution | None:
         record = chosen
     confidence = round(0.85 * top_score / 100, 3)
     return VendorResolution(
-        record.id, "name", confidence, f"The name “{name}” matches {_label(record)} ({top_score:.0f}% similar)."
+        record.id,
+        "name",
+        confidence,
+        f"The name “{name}” matches {_label(record)} ({top_score:.0f}% similar).",
     )
 
 

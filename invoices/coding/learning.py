@@ -24,9 +24,11 @@ GL_ACCOUNT = "gl_account"
 _SMOOTHING = 0.5
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _STOPWORDS = frozenset(
-    "the and for with from per of to in on at by inc ltd llc gmbh der die das und mit von fur les des pour "
-    "avec une een het van voor".split()
-)
+    {
+        "the", "and", "for", "with", "from", "per", "inc", "ltd", "llc", "gmbh", "der", "die", "das", "und",
+        "mit", "von", "fur", "les", "des", "pour", "avec", "une", "een", "het", "van", "voor",
+    }
+)  # fmt: skip
 _VENDOR = "vendor:"
 
 
@@ -60,7 +62,13 @@ def training_fingerprint(lines: Iterable[TrainingLine]) -> str:
     for line in lines:
         digest.update(
             json.dumps(
-                [line.entity_id, line.vendor_id, line.description, line.gl_account, sorted(line.dimensions.items())]
+                [
+                    line.entity_id,
+                    line.vendor_id,
+                    line.description,
+                    line.gl_account,
+                    sorted(line.dimensions.items()),
+                ]
             ).encode()
         )
     return digest.hexdigest()

@@ -84,7 +84,9 @@ def invoice_coding_suggest(*, invoice: Invoice, lines: Sequence[InvoiceLine]) ->
     external_by_id = {row.id: row.external_id for row in accounts.values()}
     rules = _rules(invoice.entity_id, external_by_id)
     model = coding_model_current()
-    dimension_types = list(DimensionType.objects.filter(entity_id=invoice.entity_id).values_list("code", flat=True))
+    dimension_types = list(
+        DimensionType.objects.filter(entity_id=invoice.entity_id).values_list("code", flat=True)
+    )
     vendor = Vendor.objects.filter(pk=invoice.vendor_id).first() if invoice.vendor_id else None
     vendor_coding = (
         SourceCoding(
@@ -119,9 +121,7 @@ def invoice_coding_suggest(*, invoice: Invoice, lines: Sequence[InvoiceLine]) ->
                 )
                 if po_line is not None
                 else None,
-                item=SourceCoding(
-                    label=f"item {item.code}", gl_account=item.expense_account_external_id
-                )
+                item=SourceCoding(label=f"item {item.code}", gl_account=item.expense_account_external_id)
                 if item is not None
                 else None,
                 vendor=vendor_coding,
@@ -161,7 +161,9 @@ def _items_for(entity_id: int, lines: Sequence[InvoiceLine], po_lines: object) -
     wanted = {po_line.item_external_id for po_line in po_lines if po_line.item_external_id}  # type: ignore[attr-defined]
     if not wanted:
         return {}
-    return {item.external_id: item for item in Item.objects.filter(entity_id=entity_id, external_id__in=wanted)}
+    return {
+        item.external_id: item for item in Item.objects.filter(entity_id=entity_id, external_id__in=wanted)
+    }
 
 
 def _line_item(line: InvoiceLine, po_line: PurchaseOrderLine | None, items: dict[str, Item]) -> Item | None:
@@ -175,9 +177,14 @@ def _line_item(line: InvoiceLine, po_line: PurchaseOrderLine | None, items: dict
 def _training_lines() -> list[TrainingLine]:
     rows = (
         InvoiceLine.objects.filter(gl_account__isnull=False)
-        .filter(Q(coded_by__isnull=False) | Q(invoice__status__in=CONFIRMED_STATUSES, invoice__submitted_by__isnull=False))
+        .filter(
+            Q(coded_by__isnull=False)
+            | Q(invoice__status__in=CONFIRMED_STATUSES, invoice__submitted_by__isnull=False)
+        )
         .order_by("-id")
-        .values_list("entity_id", "invoice__vendor_id", "description", "gl_account__external_id", "dimensions")
+        .values_list(
+            "entity_id", "invoice__vendor_id", "description", "gl_account__external_id", "dimensions"
+        )
     )[:TRAINING_LINE_LIMIT]
     return [
         TrainingLine(
@@ -208,7 +215,9 @@ def coding_model_retrain() -> CodingModel | None:
             )
     except IntegrityError:  # another worker trained the same version a moment ago
         return None
-    logger.info("coding model v%s trained for organization %s on %s lines", version, organization_id, len(lines))
+    logger.info(
+        "coding model v%s trained for organization %s on %s lines", version, organization_id, len(lines)
+    )
     return model
 
 

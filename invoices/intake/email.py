@@ -149,7 +149,9 @@ def inbound_message_receive(
     return received
 
 
-def _message_store(*, raw: bytes, parsed: ParsedMessage, address: InboundAddress, channel: str) -> ReceivedMessage:
+def _message_store(
+    *, raw: bytes, parsed: ParsedMessage, address: InboundAddress, channel: str
+) -> ReceivedMessage:
     from invoices.intake.addresses import forwarding_address
 
     entity = Entity.objects.get(pk=address.entity_id)
@@ -201,8 +203,7 @@ def _message_store(*, raw: bytes, parsed: ParsedMessage, address: InboundAddress
             message.status = InboundMessage.Status.REJECTED
             others = [str(entry["filename"]) for entry in summary]
             message.failure_reason = (
-                "The message has no PDF attachment"
-                + (f" (it had: {', '.join(others)})." if others else ".")
+                "The message has no PDF attachment" + (f" (it had: {', '.join(others)})." if others else ".")
             )[:500]
         else:
             message.status = InboundMessage.Status.PROCESSED

@@ -9,6 +9,7 @@ between storing and flagging does not duplicate anything.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import re
@@ -103,10 +104,8 @@ def imap_mailbox_poll(config: ImapSettings) -> ImapPollResult:
             else:
                 result.duplicates += 1
     finally:
-        try:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
             client.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
     return result
 
 

@@ -55,7 +55,9 @@ class InboundMailHandler:
         raw = envelope.original_content or b""
         recipients = list(envelope.rcpt_tos)
         try:
-            received = await _in_thread(lambda: inbound_message_receive(raw=raw, channel="smtp", recipients=recipients))
+            received = await _in_thread(
+                lambda: inbound_message_receive(raw=raw, channel="smtp", recipients=recipients)
+            )
         except UnknownRecipientError:
             return "550 5.1.1 no such forwarding address"
         except Exception:

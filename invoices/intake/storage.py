@@ -149,7 +149,11 @@ def document_processing_queue(*, document: Document) -> None:
 
 
 def upload_files_store(
-    *, entity: Entity, files: Iterable[IncomingFile], uploaded_by: User | None, source: str = IntakeSource.UPLOAD
+    *,
+    entity: Entity,
+    files: Iterable[IncomingFile],
+    uploaded_by: User | None,
+    source: str = IntakeSource.UPLOAD,
 ) -> list[StoredDocument]:
     """Store several uploaded files, each in its own transaction (one bad file never loses the others)."""
     return [

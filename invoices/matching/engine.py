@@ -212,9 +212,7 @@ def _unit_price_of(line: InvoiceLineFacts) -> Decimal | None:
     return None
 
 
-def _within(
-    excess: Decimal, base: Decimal, percent: Decimal, money: Decimal, tolerances: Tolerances
-) -> bool:
+def _within(excess: Decimal, base: Decimal, percent: Decimal, money: Decimal, tolerances: Tolerances) -> bool:
     if excess <= 0:
         return True
     if base <= 0 or excess > base * percent / HUNDRED:
@@ -257,7 +255,9 @@ def _line_compare(
     if not is_credit:
         over_ordered = quantity - available_ordered
         money = (max(over_ordered, Decimal("0")) * po_line.unit_price).quantize(CENT)
-        if not _within(over_ordered, po_line.quantity_ordered, tolerances.quantity_percent, money, tolerances):
+        if not _within(
+            over_ordered, po_line.quantity_ordered, tolerances.quantity_percent, money, tolerances
+        ):
             problems.append(MatchProblem.OVER_ORDERED)
             variance += money
             messages.append(

@@ -74,7 +74,9 @@ def _previously_billed(invoice: Invoice, po_lines: Sequence[PurchaseOrderLine]) 
         .values_list("purchase_order_line_id", "total")
     )
     return {
-        line.pk: line.quantity_billed + line.quantity_billed_pending + (in_flight.get(line.pk) or Decimal("0"))
+        line.pk: line.quantity_billed
+        + line.quantity_billed_pending
+        + (in_flight.get(line.pk) or Decimal("0"))
         for line in po_lines
     }
 
@@ -147,10 +149,12 @@ def invoice_match_run(
 def _billed_quantities(invoice: Invoice) -> dict[int, Decimal]:
     quantities: dict[int, Decimal] = {}
     for line in invoice.lines.filter(purchase_order_line__isnull=False):
-        quantity = line.quantity if line.quantity is not None else Decimal(line.match.get("quantity_invoiced") or 0)
-        quantities[line.purchase_order_line_id] = quantities.get(line.purchase_order_line_id, Decimal("0")) + abs(
-            quantity
+        quantity = (
+            line.quantity if line.quantity is not None else Decimal(line.match.get("quantity_invoiced") or 0)
         )
+        quantities[line.purchase_order_line_id] = quantities.get(
+            line.purchase_order_line_id, Decimal("0")
+        ) + abs(quantity)
     return quantities
 
 

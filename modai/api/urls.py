@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from organizations import api as organizations
@@ -11,4 +11,5 @@ router.register("tokens", organizations.ApiTokenViewSet, basename="api-token")
 urlpatterns = [
     path("me/", organizations.MeView.as_view(), name="api_me"),
     *router.urls,
+    path("", include("invoices.api_urls")),
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from invoices.views import invoices_card
 from modai.models import ServiceHeartbeat
 from modai.tasks import HEARTBEAT_SECONDS
 
@@ -22,4 +23,4 @@ def background_card(view: Any) -> dict[str, Any]:
     return {"template": "modai/card_background.html", "last_seen": last_seen, "healthy": healthy}
 
 
-CARD_PROVIDERS: list[Callable[[Any], dict[str, Any] | None]] = [background_card]
+CARD_PROVIDERS: list[Callable[[Any], dict[str, Any] | None]] = [background_card, invoices_card]

@@ -22,6 +22,7 @@ class NavigationItem:
 
 MAIN_MENU: list[NavigationItem] = [
     NavigationItem("Dashboard", "home"),
+    NavigationItem("Inbox", "invoice_inbox"),
 ]
 
 SETTINGS_TIERS: list[tuple[str, str]] = [
@@ -35,6 +36,7 @@ SETTINGS_PAGES: list[NavigationItem] = [
     NavigationItem("Password", "settings_password", None, "personal"),
     NavigationItem("API tokens", "settings_api_tokens", None, "personal"),
     NavigationItem("Entity details", "settings_entity", Permission.ENTITY_SETTINGS, "entity"),
+    NavigationItem("Invoice processing", "settings_invoices", Permission.ENTITY_SETTINGS, "entity"),
     NavigationItem("Entities", "settings_entities", Permission.ORGANIZATION_MANAGE, "company"),
     NavigationItem("Users and roles", "settings_users", Permission.ORGANIZATION_MANAGE, "company"),
 ]

@@ -86,7 +86,10 @@ def purchase_order_make(
             quantity_ordered=quantity,
             unit_price=price,
             amount=quantity * price,
-            **{key: Decimal(str(value)) if key.startswith("quantity") else value for key, value in values.items()},
+            **{
+                key: Decimal(str(value)) if key.startswith("quantity") else value
+                for key, value in values.items()
+            },
         )
     return order
 
@@ -94,7 +97,10 @@ def purchase_order_make(
 def receipt_make(order: PurchaseOrder, quantities: dict[int, str]) -> Receipt:
     """Receive ``{PO line number: quantity}`` and raise the PO lines' received quantities."""
     receipt = Receipt.objects.create(
-        entity=order.entity, external_id=f"R-{next(_numbers)}", number=f"GR-{next(_numbers)}", purchase_order=order
+        entity=order.entity,
+        external_id=f"R-{next(_numbers)}",
+        number=f"GR-{next(_numbers)}",
+        purchase_order=order,
     )
     for line in order.lines.all():
         if line.line_number in quantities:
@@ -116,7 +122,9 @@ def settings_make(entity: Entity, **fields: object) -> InvoiceSettings:
     return settings
 
 
-def document_upload(entity: Entity, data: bytes, *, filename: str = "invoice.pdf", user: User | None = None) -> Document:
+def document_upload(
+    entity: Entity, data: bytes, *, filename: str = "invoice.pdf", user: User | None = None
+) -> Document:
     """Store ``data`` as an upload without processing it."""
     with transaction.atomic():
         stored = document_store(
@@ -128,7 +136,9 @@ def document_upload(entity: Entity, data: bytes, *, filename: str = "invoice.pdf
     return stored.document
 
 
-def invoice_from_pdf(entity: Entity, data: bytes, *, filename: str = "invoice.pdf", user: User | None = None) -> Invoice:
+def invoice_from_pdf(
+    entity: Entity, data: bytes, *, filename: str = "invoice.pdf", user: User | None = None
+) -> Invoice:
     """Upload ``data`` and process it as the queued task would; returns the invoice."""
     document = document_upload(entity, data, filename=filename, user=user)
     invoice = document_process(document_id=document.pk)

@@ -31,7 +31,10 @@ class PdfInvoice:
     tax: str = "0.00"
     credit: bool = False
     lines: tuple[PdfLine, ...] = field(
-        default_factory=lambda: (PdfLine("Office chairs ergonomic", "2", "150.00"), PdfLine("Printer paper A4 box", "10", "4.50"))
+        default_factory=lambda: (
+            PdfLine("Office chairs ergonomic", "2", "150.00"),
+            PdfLine("Printer paper A4 box", "10", "4.50"),
+        )
     )
     # Print this total instead of the computed one (for totals that do not add up).
     total_override: str = ""
@@ -94,7 +97,11 @@ def invoice_pdf(invoice: PdfInvoice | None = None, **changes: object) -> bytes:
         text(480, f"{line.amount:.2f}")
         y += 14
     y += 20
-    for label, value in (("Subtotal", invoice.subtotal), ("Tax", Decimal(invoice.tax)), ("Total", invoice.total)):
+    for label, value in (
+        ("Subtotal", invoice.subtotal),
+        ("Tax", Decimal(invoice.tax)),
+        ("Total", invoice.total),
+    ):
         text(380, label)
         text(480, f"{value:.2f}")
         y += 14
@@ -135,7 +142,11 @@ def decompression_bomb_pdf() -> bytes:
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Length "
+        + str(len(stream)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + stream
+        + b"\nendstream",
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         controller = smtp_controller(host=host, port=port)
         controller.start()
         self.stdout.write(
-            f"Receiving mail for *@{settings.INBOUND_EMAIL_DOMAIN} on {host}:{port} (Ctrl-C stops)", ending="\n"
+            f"Receiving mail for *@{settings.INBOUND_EMAIL_DOMAIN} on {host}:{port} (Ctrl-C stops)",
+            ending="\n",
         )
         self.stdout.flush()
         try:
