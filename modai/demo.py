@@ -124,3 +124,14 @@ def demo_organization_seed() -> tuple[Organization, list[DemoLogin], str]:
                 )
                 logins.append(DemoLogin(email=email, name=name, roles=described))
     return organization, logins, password
+
+
+def demo_forwarding_addresses(organization: Organization) -> list[tuple[str, str]]:
+    """(entity name, forwarding address) of each demo entity, created on first use."""
+    from invoices.intake.addresses import forwarding_address, inbound_address_for_entity
+
+    with tenant_scope(organization):
+        return [
+            (entity.name, forwarding_address(inbound_address_for_entity(entity=entity)))
+            for entity in Entity.objects.order_by("name")
+        ]

@@ -28,10 +28,12 @@ GLOBAL_MODELS = {
     "organizations.organization": "the tenant root; sign-in and routing find it before any scope",
     "organizations.user": "sign-in and password reset look users up by email before any scope",
     "modai.serviceheartbeat": "state of the installation's background processes",
+    "invoices.inboundaddress": "routes a mail recipient to its organization and entity before any scope "
+    "(SMTP, IMAP and the inbound-email endpoint)",
 }
 
 # Celery tasks that run across organizations (they enter each organization's scope themselves).
-SYSTEM_TASKS = {"modai.heartbeat"}
+SYSTEM_TASKS = {"modai.heartbeat", "invoices.imap_mailbox_poll"}
 
 
 def project_models() -> list[type]:

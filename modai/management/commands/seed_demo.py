@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from modai.demo import demo_organization_seed
+from modai.demo import demo_forwarding_addresses, demo_organization_seed
 
 
 class Command(BaseCommand):
@@ -13,3 +13,6 @@ class Command(BaseCommand):
         width = max(len(login.email) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login.email.ljust(width)}  {login.roles}")
+        self.stdout.write("Forward invoices to:")
+        for name, address in demo_forwarding_addresses(organization):
+            self.stdout.write(f"  {address}  ({name})")
