@@ -1,6 +1,6 @@
 """The IMAP alternative to the SMTP service: poll one mailbox that receives every forwarding address.
 
-Unread messages are fetched, received like SMTP mail (the entity comes from the Delivered-To / To
+Unread messages are fetched (without marking them read), received like SMTP mail (the entity comes from the Delivered-To / To
 headers) and then flagged ``\\Seen``. A message for no known address is flagged ``\\Seen \\Flagged``
 and left in the mailbox for a person to look at; a message whose storing failed stays unread and is
 tried again on the next poll. Receiving is idempotent (messages are unique by content), so a crash
@@ -82,7 +82,7 @@ def imap_mailbox_poll(config: ImapSettings) -> ImapPollResult:
         numbers = data[0].split()[: config.batch] if status == "OK" and data and data[0] else []
         for number in numbers:
             result.fetched += 1
-            status, fetched = client.fetch(number, "(RFC822)")
+            status, fetched = client.fetch(number, "(BODY.PEEK[])")
             raw = _raw_of(fetched) if status == "OK" else None
             if raw is None:
                 result.failed += 1

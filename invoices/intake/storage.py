@@ -41,6 +41,8 @@ class IncomingFile:
 
 
 def _megabytes(size: int) -> str:
+    if size < MEBIBYTE:
+        return f"{max(1, round(size / 1024))} KB"
     value = size / MEBIBYTE
     return f"{value:.1f} MB" if value < 10 else f"{value:.0f} MB"
 
