@@ -217,7 +217,7 @@ def _totals(facts: CheckFacts) -> list[Finding]:
                 Finding(
                     "totals_mismatch",
                     ERROR,
-                    f"The {what} ({base}) plus tax ({facts.tax or Decimal('0')}) make {expected_total}, "
+                    f"The {what} ({base}) plus tax ({facts.tax or Decimal('0.00')}) make {expected_total}, "
                     f"but the total is {facts.total}.",
                     discriminator=f"total:{expected_total}:{facts.total}",
                 )

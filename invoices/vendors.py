@@ -25,6 +25,7 @@ from invoices.identifiers import (
     bank_account_normalize,
     email_domain,
     tax_id_forms,
+    tax_id_normalize,
     vendor_name_normalize,
 )
 from masterdata.models import Vendor
@@ -65,6 +66,8 @@ class VendorResolution:
 class VendorIndex:
     records: dict[int, VendorRecord] = field(default_factory=dict)
     by_tax_id: dict[str, list[int]] = field(default_factory=dict)
+    # Without the two-letter country prefix ("US12-3456789" also as "123456789").
+    by_bare_tax_id: dict[str, list[int]] = field(default_factory=dict)
     by_bank_account: dict[str, list[int]] = field(default_factory=dict)
     by_domain: dict[str, list[int]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
@@ -74,8 +77,10 @@ class VendorIndex:
         index = cls()
         for record in records:
             index.records[record.id] = record
+            normal = tax_id_normalize(record.tax_id)
             for form in tax_id_forms(record.tax_id):
-                index.by_tax_id.setdefault(form, []).append(record.id)
+                target = index.by_tax_id if form == normal else index.by_bare_tax_id
+                target.setdefault(form, []).append(record.id)
             account = bank_account_normalize(record.bank_account)
             if len(account) >= 8:
                 index.by_bank_account.setdefault(account, []).append(record.id)
@@ -103,8 +108,12 @@ def _one(index: VendorIndex, ids: list[int]) -> VendorRecord | None:
 
 def vendor_resolve(evidence: VendorEvidence, index: VendorIndex) -> VendorResolution:
     ambiguous: list[str] = []
-    for form in sorted(tax_id_forms(evidence.tax_id), key=len, reverse=True):
-        ids = index.by_tax_id.get(form)
+    forms = tax_id_forms(evidence.tax_id)
+    normal = tax_id_normalize(evidence.tax_id)
+    candidates = [(index.by_tax_id, normal), (index.by_bare_tax_id, normal)]
+    candidates += [(table, form) for form in forms - {normal} for table in (index.by_tax_id, index.by_bare_tax_id)]
+    for table, form in candidates if forms else []:
+        ids = table.get(form)
         if ids:
             record = _one(index, ids)
             if record is not None:

@@ -4,7 +4,7 @@ Training turns past coded lines into counts, per entity (charts of accounts diff
 per target (the GL account, and each dimension type): how often each feature (a word of the
 description, the vendor) went with each value. Prediction is a naive Bayes vote over the features the
 new line shares with the past ones; its confidence is the vote's share scaled by how much evidence backs
-it (one earlier line gives at most 0.5, three give 0.75).
+it (one earlier line gives at most 0.67, three give 0.86).
 
 The payload is plain JSON, stored as one versioned ``CodingModel`` row per training.
 """
@@ -128,7 +128,7 @@ def coding_predict(
         key=lambda feature: (-table["features"][feature][best], feature),
     )
     evidence = max(table["features"][feature][best] for feature in supporting)
-    confidence = round(share * evidence / (evidence + 1), 3)
+    confidence = round(share * evidence / (evidence + 0.5), 3)
     return Prediction(
         value=best,
         confidence=confidence,
