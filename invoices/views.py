@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from invoices.forms import InboxFilterForm
 from invoices.intake.addresses import forwarding_address, inbound_address_for_entity
 from invoices.intake.storage import IncomingFile, upload_files_store
-from invoices.models import Document, InboundMessage, Invoice, InvoiceStatus
+from invoices.models import Document, DocumentArrival, InboundMessage, Invoice, InvoiceStatus
 from invoices.selectors import (
     document_get_for_user,
     document_list,
@@ -180,6 +180,22 @@ class UploadView(TenantView):
             else:
                 messages.success(request, f"{item.arrival.filename} was received and is being processed.")
         return redirect("invoice_inbox")
+
+
+class ArrivalStatusView(TenantView):
+    """htmx: one upload's line in the results list, polled until its document is processed."""
+
+    needs_entity = False
+
+    def get(self, request: HttpRequest, arrival_id: int) -> HttpResponse:
+        arrival = DocumentArrival.objects.select_related("document").filter(pk=arrival_id).first()
+        if arrival is None or not self.access.can(Permission.ENTITY_VIEW, entity_id=arrival.entity_id):
+            raise Http404
+        return render(
+            request,
+            "invoices/_upload_result.html",
+            {"arrival": arrival, "document": arrival.document, "created": True},
+        )
 
 
 class DocumentFileView(TenantView):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -42,6 +44,9 @@ def test_dropping_several_files_in_the_inbox_stores_each_and_links_a_repeat(
     html = response.content.decode()
     assert html.count('data-testid="upload-result"') == 3
     assert "one-again.pdf</strong>:\n  already received" in html
+    polled = re.search(r'hx-get="(/invoices/arrivals/\d+/status/)"', html).group(1)
+    assert "received and processed: <a href=" in clerk.get(polled).content.decode()
+    assert signed_in(other_tenant.admin).get(polled).status_code == 404
     with tenant_scope(tenant.organization):
         assert sorted(Invoice.objects.values_list("invoice_number", "status")) == [
             ("INV-1", InvoiceStatus.NEEDS_REVIEW),
