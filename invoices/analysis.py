@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from invoices.coding.services import invoice_coding_suggest
 from invoices.identifiers import invoice_number_normalize
 from invoices.matching.services import invoice_match_run, invoice_settings_get, purchase_order_find
-from invoices.models import Invoice, InvoiceLine, InvoiceNotice, NoticeSeverity
+from invoices.models import Invoice, InvoiceLine, InvoiceNotice, InvoiceSettings, NoticeSeverity
 from invoices.notices import invoice_checks_run
 from invoices.vendors import VendorEvidence, vendor_index_load, vendor_resolve
 from masterdata.models import Vendor
@@ -41,6 +41,7 @@ LINE_ANALYSIS_FIELDS = [
 class Analysis:
     notices: tuple[InvoiceNotice, ...]
     lines: tuple[InvoiceLine, ...]
+    settings: InvoiceSettings
 
     @property
     def blocking(self) -> tuple[InvoiceNotice, ...]:
@@ -89,25 +90,32 @@ def invoice_vendor_resolve(*, invoice: Invoice) -> None:
 def invoice_analyze(*, invoice: Invoice) -> Analysis:
     if "vendor" not in invoice.edited_fields:
         invoice_vendor_resolve(invoice=invoice)
+    vendor = Vendor.objects.filter(pk=invoice.vendor_id).first() if invoice.vendor_id else None
     if not invoice.currency:
-        vendor_currency = (
-            Vendor.objects.filter(pk=invoice.vendor_id).values_list("currency", flat=True).first()
-            if invoice.vendor_id
-            else ""
-        )
         entity_currency = (
             Entity.objects.filter(pk=invoice.entity_id).values_list("currency", flat=True).first()
         )
-        invoice.currency = vendor_currency or entity_currency or ""
+        invoice.currency = (vendor.currency if vendor else "") or entity_currency or ""
     invoice.invoice_number_normalized = invoice_number_normalize(invoice.invoice_number)[:100]
     order = purchase_order_find(entity_id=invoice.entity_id, po_number=invoice.po_number)
     invoice.purchase_order_id = order.pk if order else None
     lines = list(InvoiceLine.objects.filter(invoice=invoice).select_related("item").order_by("line_number"))
     settings = invoice_settings_get(entity_id=invoice.entity_id)
-    match = invoice_match_run(invoice=invoice, lines=lines, settings=settings)
-    invoice_coding_suggest(invoice=invoice, lines=lines)
+    match = invoice_match_run(invoice=invoice, lines=lines, settings=settings, purchase_order=order)
+    invoice_coding_suggest(
+        invoice=invoice,
+        lines=lines,
+        vendor=vendor,
+        purchase_order_lines=match.purchase_order_lines if match else (),
+    )
     invoice.save(update_fields=INVOICE_ANALYSIS_FIELDS)
     if lines:
         InvoiceLine.objects.bulk_update(lines, LINE_ANALYSIS_FIELDS)
-    notices = invoice_checks_run(invoice=invoice, lines=lines, match=match)
-    return Analysis(notices=tuple(notices), lines=tuple(lines))
+    notices = invoice_checks_run(
+        invoice=invoice,
+        lines=lines,
+        match=match.result if match else None,
+        vendor=vendor,
+        purchase_order=order,
+    )
+    return Analysis(notices=tuple(notices), lines=tuple(lines), settings=settings)

@@ -67,15 +67,16 @@ def _duplicates(invoice: Invoice) -> tuple[tuple[OtherInvoice, ...], tuple[Other
 
 
 def invoice_checks_run(
-    *, invoice: Invoice, lines: Sequence[InvoiceLine], match: MatchResult | None
+    *,
+    invoice: Invoice,
+    lines: Sequence[InvoiceLine],
+    match: MatchResult | None,
+    vendor: Vendor | None,
+    purchase_order: PurchaseOrder | None,
 ) -> list[InvoiceNotice]:
-    """Run every check and make the invoice's notices say what they found (keeping dismissals)."""
-    vendor = Vendor.objects.filter(pk=invoice.vendor_id).first() if invoice.vendor_id else None
-    order = (
-        PurchaseOrder.objects.filter(pk=invoice.purchase_order_id).first()
-        if invoice.purchase_order_id
-        else None
-    )
+    """Run every check and make the invoice's notices say what they found (keeping dismissals).
+    ``vendor`` and ``purchase_order`` are the invoice's, as the caller loaded them."""
+    order = purchase_order
     same_number, near = _duplicates(invoice)
     extraction = invoice.extraction or {}
     facts = CheckFacts(
@@ -121,6 +122,7 @@ def invoice_checks_run(
     line_ids = {line.line_number: line.pk for line in lines}
     existing = {notice.key: notice for notice in InvoiceNotice.objects.filter(invoice=invoice)}
     kept: list[InvoiceNotice] = []
+    new: list[InvoiceNotice] = []
     seen: set[str] = set()
     for finding in findings:
         if finding.key in seen:
@@ -128,7 +130,7 @@ def invoice_checks_run(
         seen.add(finding.key)
         notice = existing.get(finding.key)
         if notice is None:
-            notice = InvoiceNotice.objects.create(
+            notice = InvoiceNotice(
                 entity_id=invoice.entity_id,
                 invoice=invoice,
                 code=finding.code,
@@ -138,6 +140,7 @@ def invoice_checks_run(
                 data=finding.data,
                 key=finding.key,
             )
+            new.append(notice)
         elif (notice.severity, notice.message, notice.data) != (
             finding.severity,
             finding.message[:500],
@@ -150,6 +153,8 @@ def invoice_checks_run(
             )
             notice.save(update_fields=["severity", "message", "data"])
         kept.append(notice)
+    if new:
+        InvoiceNotice.objects.bulk_create(new)
     gone = [notice.pk for key, notice in existing.items() if key not in seen]
     if gone:
         InvoiceNotice.objects.filter(pk__in=gone).delete()

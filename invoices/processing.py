@@ -19,7 +19,6 @@ from django.utils.dateparse import parse_date
 
 from invoices.analysis import invoice_analyze
 from invoices.extraction import ExtractionResult, PdfLimits, invoice_extract, pdf_safety_check
-from invoices.matching.services import invoice_settings_get
 from invoices.models import Document, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from invoices.status import invoice_status_change
 from invoices.submission import invoice_submit
@@ -144,6 +143,7 @@ def _invoice_create(*, document_id: int, result: ExtractionResult, page_count: i
             extraction=extraction,
             extractor_version=result.extractor_version,
             needs_manual_entry=result.needs_manual_entry,
+            processed_at=timezone.now(),
             **amounts,
         )
         lines = _lines_from(extraction, credit=credit)
@@ -188,9 +188,7 @@ def _invoice_create(*, document_id: int, result: ExtractionResult, page_count: i
             },
         )
         analysis = invoice_analyze(invoice=invoice)
-        invoice.processed_at = timezone.now()
-        invoice.save(update_fields=["processed_at"])
-        if invoice_settings_get(entity_id=invoice.entity_id).auto_submit and analysis.clean:
+        if analysis.settings.auto_submit and analysis.clean:
             invoice_submit(invoice=invoice, actor=None, analysis=analysis)
         else:
             invoice_status_change(

@@ -8,7 +8,9 @@ urlpatterns = [
     path("messages/", views.MessagesView.as_view(), name="invoice_messages"),
     path("upload/", views.UploadView.as_view(), name="invoice_upload"),
     path("vendor-options/", views.VendorOptionsView.as_view(), name="invoice_vendor_options"),
-    path("arrivals/<int:arrival_id>/status/", views.ArrivalStatusView.as_view(), name="invoice_arrival_status"),
+    path(
+        "arrivals/<int:arrival_id>/status/", views.ArrivalStatusView.as_view(), name="invoice_arrival_status"
+    ),
     path("documents/<int:document_id>/file/", views.DocumentFileView.as_view(), name="document_file"),
     path("messages/<int:message_id>/raw/", views.MessageRawView.as_view(), name="inbound_message_raw"),
     path("<int:invoice_id>/", views_detail.InvoiceDetailView.as_view(), name="invoice_detail"),

@@ -111,7 +111,9 @@ def vendor_resolve(evidence: VendorEvidence, index: VendorIndex) -> VendorResolu
     forms = tax_id_forms(evidence.tax_id)
     normal = tax_id_normalize(evidence.tax_id)
     candidates = [(index.by_tax_id, normal), (index.by_bare_tax_id, normal)]
-    candidates += [(table, form) for form in forms - {normal} for table in (index.by_tax_id, index.by_bare_tax_id)]
+    candidates += [
+        (table, form) for form in forms - {normal} for table in (index.by_tax_id, index.by_bare_tax_id)
+    ]
     for table, form in candidates if forms else []:
         ids = table.get(form)
         if ids:

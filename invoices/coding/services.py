@@ -15,7 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
 from invoices.coding.learning import GL_ACCOUNT, TrainingLine, coding_model_train, training_fingerprint
-from invoices.coding.suggest import LearnedModel, LineToCode, RuleFacts, SourceCoding, line_coding_suggest
+from invoices.coding.suggest import (
+    APPLY_THRESHOLD,
+    LearnedModel,
+    LineToCode,
+    RuleFacts,
+    SourceCoding,
+    line_coding_suggest,
+)
 from invoices.models import CodingModel, CodingRule, Invoice, InvoiceLine, InvoiceStatus
 from masterdata.models import DimensionType, GLAccount, Item, PurchaseOrderLine, Vendor
 from organizations.tenancy import require_organization_id
@@ -58,36 +65,67 @@ def gl_accounts_by_external_id(*, entity_id: int) -> dict[str, GLAccountRow]:
     }
 
 
+_MODELS: dict[int, LearnedModel] = {}
+
+
 def coding_model_current() -> LearnedModel | None:
-    row = CodingModel.objects.order_by("-version").values("version", "payload").first()
-    return LearnedModel(version=row["version"], payload=row["payload"]) if row else None
+    """The organization's newest model. The payload is loaded once per version and process."""
+    organization_id = require_organization_id()
+    version = CodingModel.objects.order_by("-version").values_list("version", flat=True).first()
+    if version is None:
+        return None
+    cached = _MODELS.get(organization_id)
+    if cached is None or cached.version != version:
+        payload = CodingModel.objects.filter(version=version).values_list("payload", flat=True).get()
+        cached = _MODELS[organization_id] = LearnedModel(version=version, payload=payload)
+    return cached
 
 
-def _rules(entity_id: int, accounts_by_id: dict[int, str]) -> list[RuleFacts]:
+def _rules(entity_id: int) -> list[RuleFacts]:
     return [
         RuleFacts(
             id=rule.pk,
             name=rule.name,
             vendor_id=rule.vendor_id,
             description_contains=rule.description_contains,
-            gl_account=accounts_by_id.get(rule.gl_account_id, "") if rule.gl_account_id else "",
+            gl_account=rule.gl_account.external_id if rule.gl_account is not None else "",
             dimensions=rule.dimensions or {},
         )
-        for rule in CodingRule.objects.filter(entity_id=entity_id, active=True).order_by("priority", "id")
+        for rule in CodingRule.objects.filter(entity_id=entity_id, active=True)
+        .select_related("gl_account")
+        .order_by("priority", "id")
     ]
 
 
-def invoice_coding_suggest(*, invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
+def _accounts_named(entity_id: int, external_ids: set[str]) -> dict[str, GLAccountRow]:
+    if not external_ids:
+        return {}
+    rows = GLAccount.objects.filter(entity_id=entity_id, external_id__in=external_ids).values_list(
+        "id", "external_id", "number", "name", "active", "postable"
+    )
+    return {
+        external_id: GLAccountRow(pk, external_id, number, name, active and postable)
+        for pk, external_id, number, name, active, postable in rows
+    }
+
+
+def invoice_coding_suggest(
+    *,
+    invoice: Invoice,
+    lines: Sequence[InvoiceLine],
+    vendor: Vendor | None = None,
+    purchase_order_lines: Sequence[PurchaseOrderLine] | None = None,
+) -> None:
     """Compute suggestions for every line and apply them to lines no person has coded. Saves nothing;
-    the caller saves ``lines``."""
-    accounts = gl_accounts_by_external_id(entity_id=invoice.entity_id)
-    external_by_id = {row.id: row.external_id for row in accounts.values()}
-    rules = _rules(invoice.entity_id, external_by_id)
+    the caller saves ``lines``. ``vendor`` and ``purchase_order_lines`` (the linked PO's lines) may be
+    passed when the caller has them loaded already."""
+    rules = _rules(invoice.entity_id)
     model = coding_model_current()
     dimension_types = list(
         DimensionType.objects.filter(entity_id=invoice.entity_id).values_list("code", flat=True)
     )
-    vendor = Vendor.objects.filter(pk=invoice.vendor_id).first() if invoice.vendor_id else None
+    if vendor is None and invoice.vendor_id:
+        vendor = Vendor.objects.filter(pk=invoice.vendor_id).first()
     vendor_coding = (
         SourceCoding(
             label=vendor.name,
@@ -97,13 +135,18 @@ def invoice_coding_suggest(*, invoice: Invoice, lines: Sequence[InvoiceLine]) ->
         if vendor is not None
         else None
     )
-    po_lines = {
-        line.pk: line
-        for line in PurchaseOrderLine.objects.filter(
-            pk__in=[line.purchase_order_line_id for line in lines if line.purchase_order_line_id]
-        ).select_related("purchase_order")
-    }
+    wanted = {line.purchase_order_line_id for line in lines if line.purchase_order_line_id}
+    known = {line.pk: line for line in purchase_order_lines or ()}
+    if wanted - set(known):
+        known |= {
+            line.pk: line
+            for line in PurchaseOrderLine.objects.filter(pk__in=wanted - set(known)).select_related(
+                "purchase_order"
+            )
+        }
+    po_lines = {pk: line for pk, line in known.items() if pk in wanted}
     items_by_external = _items_for(invoice.entity_id, lines, po_lines.values())
+    computed = []
     for line in lines:
         po_line = po_lines.get(line.purchase_order_line_id) if line.purchase_order_line_id else None
         item = _line_item(line, po_line, items_by_external)
@@ -130,12 +173,17 @@ def invoice_coding_suggest(*, invoice: Invoice, lines: Sequence[InvoiceLine]) ->
             model=model,
             dimension_types=dimension_types,
         )
+        computed.append((line, suggestions))
+    accounts = _accounts_named(
+        invoice.entity_id, {suggestion.value for _, found in computed for suggestion in found.gl_account}
+    )
+    for line, suggestions in computed:
         usable_gl = tuple(
             suggestion
             for suggestion in suggestions.gl_account
             if suggestion.value in accounts and accounts[suggestion.value].usable
         )
-        stored = {
+        line.coding_suggestions = {
             "gl_account": [
                 suggestion.to_dict() | {"label": accounts[suggestion.value].label} for suggestion in usable_gl
             ],
@@ -145,10 +193,9 @@ def invoice_coding_suggest(*, invoice: Invoice, lines: Sequence[InvoiceLine]) ->
             },
             "model_version": model.version if model else None,
         }
-        line.coding_suggestions = stored
         if line.coded_by_id is not None:
             continue
-        applicable = usable_gl[0] if usable_gl and usable_gl[0].confidence >= 0.5 else None
+        applicable = usable_gl[0] if usable_gl and usable_gl[0].confidence >= APPLY_THRESHOLD else None
         line.gl_account_id = accounts[applicable.value].id if applicable else None
         line.dimensions = {
             code: chosen.value
@@ -203,7 +250,7 @@ def coding_model_retrain() -> CodingModel | None:
     organization_id = require_organization_id()
     lines = _training_lines()
     fingerprint = training_fingerprint(lines)
-    latest = CodingModel.objects.order_by("-version").first()
+    latest = CodingModel.objects.order_by("-version").only("fingerprint").first()
     if latest is not None and latest.fingerprint == fingerprint:
         return None
     payload = coding_model_train(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, Q, Sum
@@ -81,10 +82,20 @@ def _previously_billed(invoice: Invoice, po_lines: Sequence[PurchaseOrderLine]) 
     }
 
 
+@dataclass(frozen=True)
+class MatchRun:
+    result: MatchResult
+    purchase_order_lines: list[PurchaseOrderLine]
+
+
 def invoice_match_run(
-    *, invoice: Invoice, lines: Sequence[InvoiceLine], settings: InvoiceSettings
-) -> MatchResult | None:
-    """Match ``invoice`` (its PO already linked) and store the result on it and on ``lines``.
+    *,
+    invoice: Invoice,
+    lines: Sequence[InvoiceLine],
+    settings: InvoiceSettings,
+    purchase_order: PurchaseOrder | None = None,
+) -> MatchRun | None:
+    """Match ``invoice`` (its PO already linked) and store the result on it and on ``lines`` (unsaved).
 
     Locks the PO's row first, so two invoices billing the same PO are matched one after the other and
     each sees the other's quantities.
@@ -96,8 +107,10 @@ def invoice_match_run(
             line.match = {}
         invoice.match_status = MatchStatus.NOT_APPLICABLE
         return None
-    PurchaseOrder.objects.select_for_update().filter(pk=invoice.purchase_order_id).first()
+    order = PurchaseOrder.objects.select_for_update().filter(pk=invoice.purchase_order_id).first()
     po_lines = list(PurchaseOrderLine.objects.filter(purchase_order_id=invoice.purchase_order_id))
+    for po_line in po_lines:
+        po_line.purchase_order = purchase_order if purchase_order is not None else order  # type: ignore[assignment]
     billed = _previously_billed(invoice, po_lines)
     po_facts = [
         PurchaseOrderLineFacts(
@@ -143,7 +156,7 @@ def invoice_match_run(
         OverallMatchStatus.UNMATCHED: MatchStatus.UNMATCHED,
         OverallMatchStatus.NOT_APPLICABLE: MatchStatus.NOT_APPLICABLE,
     }[result.status]
-    return result
+    return MatchRun(result=result, purchase_order_lines=po_lines)
 
 
 def _billed_quantities(invoice: Invoice) -> dict[int, Decimal]:
