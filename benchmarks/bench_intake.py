@@ -56,7 +56,12 @@ def _master_data(entity, rng: random.Random) -> tuple[list, list]:
 
     accounts = [
         GLAccount.objects.create(entity=entity, external_id=f"GL-{number}", number=str(number), name=name)
-        for number, name in ((6100, "Office supplies"), (6150, "Furniture"), (6200, "IT equipment"), (6300, "Services"))
+        for number, name in (
+            (6100, "Office supplies"),
+            (6150, "Furniture"),
+            (6200, "IT equipment"),
+            (6300, "Services"),
+        )
     ]
     vendors = [
         Vendor.objects.create(
@@ -73,12 +78,20 @@ def _master_data(entity, rng: random.Random) -> tuple[list, list]:
     for index in range(300):
         vendor = vendors[index % len(vendors)]
         order = PurchaseOrder.objects.create(
-            entity=entity, external_id=f"PO-EXT-{index}", number=f"PO-{5000 + index}", vendor=vendor, currency="USD"
+            entity=entity,
+            external_id=f"PO-EXT-{index}",
+            number=f"PO-{5000 + index}",
+            vendor=vendor,
+            currency="USD",
         )
         received = index % 2 == 0
         lines = []
         for number, (description, price) in enumerate(
-            (("Office chairs ergonomic", "150.00"), ("Printer paper A4 box", "4.50"), ("Laptop docking station", "89.90")),
+            (
+                ("Office chairs ergonomic", "150.00"),
+                ("Printer paper A4 box", "4.50"),
+                ("Laptop docking station", "89.90"),
+            ),
             start=1,
         ):
             quantity = Decimal(rng.choice([2, 5, 10, 20]))
@@ -114,10 +127,21 @@ def _pdfs(count: int, vendors: list, orders: list, rng: random.Random) -> list[t
             order, vendor, lines = orders[index % len(orders)]
             price_off = kind < 0.12
             pdf_lines = tuple(
-                PdfLine(line.description, str(int(line.quantity_ordered)), f"{line.unit_price * (Decimal('1.1') if price_off else 1):.2f}")
+                PdfLine(
+                    line.description,
+                    str(int(line.quantity_ordered)),
+                    f"{line.unit_price * (Decimal('1.1') if price_off else 1):.2f}",
+                )
                 for line in lines[: 1 + index % 3]
             )
-            data = invoice_pdf(vendor=vendor.name, tax_id=vendor.tax_id, number=number, date=day, po_number=order.number, lines=pdf_lines)
+            data = invoice_pdf(
+                vendor=vendor.name,
+                tax_id=vendor.tax_id,
+                number=number,
+                date=day,
+                po_number=order.number,
+                lines=pdf_lines,
+            )
         else:
             vendor = vendors[index % len(vendors)]
             data = invoice_pdf(
@@ -185,34 +209,56 @@ def main(argv: list[str] | None = None) -> int:
             entity = entity_create(actor=None, name="Bench US", code="US01")
             vendors, orders = _master_data(entity, rng)
             pdfs = _pdfs(arguments.invoices, vendors, orders, rng)
-        print(f"setup (migrate, master data, {len(pdfs)} PDFs generated): {time.perf_counter() - started:.1f} s (not timed)")
+        print(
+            f"setup (migrate, master data, {len(pdfs)} PDFs generated): {time.perf_counter() - started:.1f} s (not timed)"
+        )
 
         intake_started = time.perf_counter()
         with tenant_scope(organization):
             for filename, data in pdfs:
-                document_store(entity=entity, incoming=IncomingFile(filename, "application/pdf", [data]), source=IntakeSource.UPLOAD)
-            document_ids = list(Document.objects.filter(status=Document.Status.RECEIVED).order_by("id").values_list("id", flat=True))
+                document_store(
+                    entity=entity,
+                    incoming=IncomingFile(filename, "application/pdf", [data]),
+                    source=IntakeSource.UPLOAD,
+                )
+            document_ids = list(
+                Document.objects.filter(status=Document.Status.RECEIVED)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
         intake_seconds = time.perf_counter() - intake_started
 
         connections.close_all()
         chunks = [document_ids[index : index + 10] for index in range(0, len(document_ids), 10)]
         processing_started = time.perf_counter()
         with multiprocessing.get_context("fork").Pool(arguments.workers) as pool:
-            timings = [item for chunk in pool.imap_unordered(_process_chunk, [(organization.pk, chunk) for chunk in chunks]) for item in chunk]
+            timings = [
+                item
+                for chunk in pool.imap_unordered(
+                    _process_chunk, [(organization.pk, chunk) for chunk in chunks]
+                )
+                for item in chunk
+            ]
         processing_seconds = time.perf_counter() - processing_started
         wall = intake_seconds + processing_seconds
 
         with tenant_scope(organization):
-            statuses = dict(Invoice.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+            statuses = dict(
+                Invoice.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+            )
             rejected = Document.objects.filter(status=Document.Status.REJECTED).count()
         totals = [total * 1000 for total, _ in timings]
         extraction = [part * 1000 for _, part in timings]
         print(f"{len(pdfs)} invoices, {arguments.workers} worker processes, SQLite")
         print(f"  intake (store {len(pdfs)} uploads)        {intake_seconds:8.1f} s")
         print(f"  processing to review / approval     {processing_seconds:8.1f} s")
-        print(f"  wall time, intake to status         {wall:8.1f} s   ({len(pdfs) / wall:.1f} invoices/s; aim < 60 s)")
-        print(f"  per document: median {statistics.median(totals):.0f} ms, p95 {percentile(totals, 0.95):.0f} ms"
-              f" (extraction median {statistics.median(extraction):.0f} ms, p95 {percentile(extraction, 0.95):.0f} ms)")
+        print(
+            f"  wall time, intake to status         {wall:8.1f} s   ({len(pdfs) / wall:.1f} invoices/s; aim < 60 s)"
+        )
+        print(
+            f"  per document: median {statistics.median(totals):.0f} ms, p95 {percentile(totals, 0.95):.0f} ms"
+            f" (extraction median {statistics.median(extraction):.0f} ms, p95 {percentile(extraction, 0.95):.0f} ms)"
+        )
         print(f"  statuses: {dict(sorted(statuses.items()))}; rejected documents: {rejected}")
         return 0 if sum(statuses.values()) == len(pdfs) else 1
 

@@ -228,7 +228,7 @@ def invoice_activity(*, invoice: Invoice) -> list[TimelineEntry]:
     entries = []
     for event in AuditEvent.objects.filter(targets).order_by("created_at", "id"):
         before, after = event.before or {}, event.after or {}
-        keys = list(dict.fromkeys([*before, *after]))
+        keys = sorted({*before, *after})
         metadata = event.metadata or {}
         note = str(metadata.get("reason") or "")
         if "line" in metadata:

@@ -41,7 +41,13 @@ def test_drop_code_and_submit_an_invoice(page, settings, tmp_path) -> None:
     page.evaluate(DROP, ["dropped.pdf", base64.b64encode(invoice_pdf(number="D-1")).decode()])
     page.get_by_test_id("upload-result").filter(has_text="dropped.pdf").wait_for()
     page.get_by_test_id("upload-input").set_input_files(
-        files=[{"name": "chosen.pdf", "mimeType": "application/pdf", "buffer": invoice_pdf(number="D-2", date="2026-05-01")}]
+        files=[
+            {
+                "name": "chosen.pdf",
+                "mimeType": "application/pdf",
+                "buffer": invoice_pdf(number="D-2", date="2026-05-01"),
+            }
+        ]
     )
     chosen = page.get_by_test_id("upload-result").filter(has_text="chosen.pdf")
     # The line says "processing" and polls until the document is processed.

@@ -57,7 +57,11 @@ class _Handler(socketserver.StreamRequestHandler):
             if match is None:
                 self.send("* BAD malformed command")
                 continue
-            tag, command, arguments = match.group(1).decode(), match.group(2).decode().upper(), (match.group(3) or b"").decode()
+            tag, command, arguments = (
+                match.group(1).decode(),
+                match.group(2).decode().upper(),
+                (match.group(3) or b"").decode(),
+            )
             mailbox.commands.append(command)
             if command == "UID":
                 self.send(f"{tag} NO UID commands are not supported by this test server")
@@ -95,7 +99,9 @@ class _Handler(socketserver.StreamRequestHandler):
             elif not selected:
                 self.send(f"{tag} NO select a mailbox first")
             elif command == "SEARCH":
-                self.send(f"* SEARCH {' '.join(str(number) for number in self._search(arguments.upper()))}".rstrip())
+                self.send(
+                    f"* SEARCH {' '.join(str(number) for number in self._search(arguments.upper()))}".rstrip()
+                )
                 self.send(f"{tag} OK SEARCH completed")
             elif command == "FETCH":
                 self._fetch(tag, arguments)
@@ -176,7 +182,9 @@ class ImapTestServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.mailbox = self.mailbox
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> ImapTestServer:
         self._thread.start()

@@ -49,7 +49,9 @@ def test_duplicate_number_variants_and_near_duplicates(tenant: Tenant, other_ten
         near = invoice_from_pdf(tenant.entity, invoice_pdf(number="INV-2000", date="2026-03-05"))
         possible = near.notices.get(code="possible_duplicate")
         assert possible.severity == "warning"
-        assert possible.message.startswith(f"Same vendor and amount 345.00 as INV-1048 #{first.pk} dated 2026-03-02")
+        assert possible.message.startswith(
+            f"Same vendor and amount 345.00 as INV-1048 #{first.pk} dated 2026-03-02"
+        )
         invoice_archive(invoice=first, actor=tenant.admin, reason="sent twice")
         invoice_refresh(invoice=second, actor=tenant.admin)
         assert "duplicate_invoice" not in codes(second)
@@ -59,9 +61,16 @@ def test_inactive_vendor_closed_po_and_po_not_found(tenant: Tenant) -> None:
     with tenant_scope(tenant.organization):
         vendor = vendor_make(tenant.entity, tax_id="12-3456789", active=False)
         purchase_order_make(
-            tenant.entity, "PO-9", vendor, [{"description": "Office chairs ergonomic", "quantity_ordered": 2, "unit_price": "150"}], status="closed"
+            tenant.entity,
+            "PO-9",
+            vendor,
+            [{"description": "Office chairs ergonomic", "quantity_ordered": 2, "unit_price": "150"}],
+            status="closed",
         )
-        invoice = invoice_from_pdf(tenant.entity, invoice_pdf(po_number="PO-9", lines=(PdfLine("Office chairs ergonomic", "2", "150.00"),)))
+        invoice = invoice_from_pdf(
+            tenant.entity,
+            invoice_pdf(po_number="PO-9", lines=(PdfLine("Office chairs ergonomic", "2", "150.00"),)),
+        )
         notices = {notice.code: (notice.severity, notice.message) for notice in invoice.notices.all()}
         assert notices["inactive_vendor"] == (
             "error",
@@ -93,8 +102,18 @@ def test_price_different_from_the_po_and_quantity_over_received(tenant: Tenant) 
             "PO-2001",
             vendor,
             [
-                {"description": "Office chairs ergonomic", "quantity_ordered": 2, "unit_price": "140", "item_external_id": "CHAIR"},
-                {"description": "Printer paper A4 box", "quantity_ordered": 10, "unit_price": "4.50", "item_external_id": "PAPER"},
+                {
+                    "description": "Office chairs ergonomic",
+                    "quantity_ordered": 2,
+                    "unit_price": "140",
+                    "item_external_id": "CHAIR",
+                },
+                {
+                    "description": "Printer paper A4 box",
+                    "quantity_ordered": 10,
+                    "unit_price": "4.50",
+                    "item_external_id": "PAPER",
+                },
             ],
         )
         receipt_make(order, {1: "2", 2: "6"})
@@ -135,13 +154,26 @@ def test_dismissing_a_notice_needs_a_reason_is_audited_and_survives_a_recheck(te
         vendor = vendor_make(tenant.entity, tax_id="12-3456789")
         gl_account_make(tenant.entity, "6100", "Office supplies")
         purchase_order_make(
-            tenant.entity, "PO-1", vendor, [{"description": "Office chairs ergonomic", "quantity_ordered": 2, "unit_price": "140"}]
+            tenant.entity,
+            "PO-1",
+            vendor,
+            [{"description": "Office chairs ergonomic", "quantity_ordered": 2, "unit_price": "140"}],
         )
-        invoice = invoice_from_pdf(tenant.entity, invoice_pdf(po_number="PO-1", lines=(PdfLine("Office chairs ergonomic", "2", "150.00"),)))
+        invoice = invoice_from_pdf(
+            tenant.entity,
+            invoice_pdf(po_number="PO-1", lines=(PdfLine("Office chairs ergonomic", "2", "150.00"),)),
+        )
         notice = invoice.notices.get(code="price_variance")
         with pytest.raises(ServiceValidationError, match="Say why"):
-            invoice_notice_dismiss(invoice=invoice, notice=notice, actor=tenant.user("ap_specialist"), reason=" ")
-        invoice_notice_dismiss(invoice=invoice, notice=notice, actor=tenant.user("ap_specialist"), reason="Price rise agreed by phone")
+            invoice_notice_dismiss(
+                invoice=invoice, notice=notice, actor=tenant.user("ap_specialist"), reason=" "
+            )
+        invoice_notice_dismiss(
+            invoice=invoice,
+            notice=notice,
+            actor=tenant.user("ap_specialist"),
+            reason="Price rise agreed by phone",
+        )
         invoice_refresh(invoice=invoice, actor=tenant.user("ap_specialist"))
         notice.refresh_from_db()
         assert (notice.dismissal_reason, notice.is_blocking) == ("Price rise agreed by phone", False)

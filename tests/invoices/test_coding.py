@@ -33,9 +33,7 @@ def test_sources_are_ranked_po_line_rule_item_learned_vendor() -> None:
     rule = RuleFacts(1, "Paper to supplies", None, "paper", "GL-RULE", {"department": "OPS"})
     model = LearnedModel(
         version=3,
-        payload=coding_model_train(
-            [TrainingLine(1, 7, "A4 paper box", "GL-LEARNED", {}) for _ in range(3)]
-        ),
+        payload=coding_model_train([TrainingLine(1, 7, "A4 paper box", "GL-LEARNED", {}) for _ in range(3)]),
     )
     line = LineToCode(
         entity_id=1,
@@ -61,30 +59,59 @@ def test_sources_are_ranked_po_line_rule_item_learned_vendor() -> None:
     assert ranked.applicable("gl_account").value == "GL-PO"
     assert ranked.applicable("department").value == "SALES"
     assert ranked.applicable("project").value == "P1"
-    without_po = suggest(LineToCode(1, "Printer paper A4 box", 7, vendor=SourceCoding("Northwind", "GL-VENDOR")), [rule], model)
+    without_po = suggest(
+        LineToCode(1, "Printer paper A4 box", 7, vendor=SourceCoding("Northwind", "GL-VENDOR")), [rule], model
+    )
     assert [s.source for s in without_po.gl_account] == ["rule", "learned", "vendor"]
-    other_vendor = suggest(LineToCode(1, "Consulting hours", 8, vendor=SourceCoding("Contoso", "GL-VENDOR")), [rule], model)
+    other_vendor = suggest(
+        LineToCode(1, "Consulting hours", 8, vendor=SourceCoding("Contoso", "GL-VENDOR")), [rule], model
+    )
     assert [s.source for s in other_vendor.gl_account] == ["vendor"]
 
 
 def test_the_learned_model_grows_surer_with_evidence_and_keeps_entities_apart() -> None:
     lines = [TrainingLine(1, 7, "Ergonomic office chair", "GL-6100", {"department": "OPS"})]
     payload = coding_model_train(lines)
-    once = coding_predict(payload, entity_id=1, target="gl_account", description="Office chairs", vendor_id=7, version=1)
+    once = coding_predict(
+        payload, entity_id=1, target="gl_account", description="Office chairs", vendor_id=7, version=1
+    )
     assert (once.value, once.confidence, once.evidence) == ("GL-6100", 0.667, 1)
-    assert once.reason == "Learned from 1 earlier line from this vendor with “office” coded this way (model v1)."
+    assert (
+        once.reason == "Learned from 1 earlier line from this vendor with “office” coded this way (model v1)."
+    )
     payload = coding_model_train(lines * 3 + [TrainingLine(1, 9, "Consulting hours", "GL-7000", {})])
-    thrice = coding_predict(payload, entity_id=1, target="gl_account", description="Office chairs", vendor_id=7, version=2)
+    thrice = coding_predict(
+        payload, entity_id=1, target="gl_account", description="Office chairs", vendor_id=7, version=2
+    )
     assert (thrice.value, thrice.evidence) == ("GL-6100", 3)
     assert thrice.confidence > 0.8
-    department = coding_predict(payload, entity_id=1, target="dimension:department", description="office", vendor_id=None, version=2)
+    department = coding_predict(
+        payload, entity_id=1, target="dimension:department", description="office", vendor_id=None, version=2
+    )
     assert department.value == "OPS"
-    assert coding_predict(payload, entity_id=2, target="gl_account", description="Office chairs", vendor_id=7, version=2) is None
-    assert coding_predict(payload, entity_id=1, target="gl_account", description="Unrelated words", vendor_id=None, version=2) is None
+    assert (
+        coding_predict(
+            payload, entity_id=2, target="gl_account", description="Office chairs", vendor_id=7, version=2
+        )
+        is None
+    )
+    assert (
+        coding_predict(
+            payload,
+            entity_id=1,
+            target="gl_account",
+            description="Unrelated words",
+            vendor_id=None,
+            version=2,
+        )
+        is None
+    )
 
 
 @pytest.mark.django_db
-def test_clerk_coding_is_audited_and_teaches_the_next_invoice(tenant: Tenant, other_tenant: Tenant, run_on_commit) -> None:
+def test_clerk_coding_is_audited_and_teaches_the_next_invoice(
+    tenant: Tenant, other_tenant: Tenant, run_on_commit
+) -> None:
     clerk = tenant.user("ap_specialist")
     with tenant_scope(tenant.organization):
         vendor = vendor_make(tenant.entity, tax_id="12-3456789", default_account_external_id="GL-6000")
@@ -94,13 +121,24 @@ def test_clerk_coding_is_audited_and_teaches_the_next_invoice(tenant: Tenant, ot
         dimension_make(tenant.entity, "department", {"OPS": "Operations", "SALES": "Sales"})
         first = invoice_from_pdf(tenant.entity, invoice_pdf(number="N-1"))
         chairs, paper = first.lines.order_by("line_number")
-        assert (chairs.gl_account_id, chairs.coding_suggestions["gl_account"][0]["source"]) == (default.pk, "vendor")
-        assert chairs.coding_suggestions["gl_account"][0]["reason"] == "Default of vendor Northwind Office Supply Inc.."
+        assert (chairs.gl_account_id, chairs.coding_suggestions["gl_account"][0]["source"]) == (
+            default.pk,
+            "vendor",
+        )
+        assert (
+            chairs.coding_suggestions["gl_account"][0]["reason"]
+            == "Default of vendor Northwind Office Supply Inc.."
+        )
         with run_on_commit():
             invoice_line_update(
-                invoice=first, line=chairs, actor=clerk, changes={"gl_account": furniture.pk, "dimensions": {"department": "OPS"}}
+                invoice=first,
+                line=chairs,
+                actor=clerk,
+                changes={"gl_account": furniture.pk, "dimensions": {"department": "OPS"}},
             )
-            invoice_line_update(invoice=first, line=paper, actor=clerk, changes={"gl_account": str(supplies.pk)})
+            invoice_line_update(
+                invoice=first, line=paper, actor=clerk, changes={"gl_account": str(supplies.pk)}
+            )
         event = AuditEvent.objects.filter(action="invoice.line_coded").order_by("id").first()
         assert (event.actor_id, event.target_id, event.before, event.after, event.metadata) == (
             clerk.pk,
@@ -118,20 +156,34 @@ def test_clerk_coding_is_audited_and_teaches_the_next_invoice(tenant: Tenant, ot
 
         second = invoice_from_pdf(
             tenant.entity,
-            invoice_pdf(number="N-2", lines=(PdfLine("Ergonomic office chairs, black", "3", "150.00"), PdfLine("Paper A4 box", "5", "4.50"))),
+            invoice_pdf(
+                number="N-2",
+                lines=(
+                    PdfLine("Ergonomic office chairs, black", "3", "150.00"),
+                    PdfLine("Paper A4 box", "5", "4.50"),
+                ),
+            ),
         )
         chairs2, paper2 = second.lines.order_by("line_number")
         best = chairs2.coding_suggestions["gl_account"][0]
-        assert (chairs2.gl_account_id, best["source"], best["label"]) == (furniture.pk, "learned", "6150 Furniture")
+        assert (chairs2.gl_account_id, best["source"], best["label"]) == (
+            furniture.pk,
+            "learned",
+            "6150 Furniture",
+        )
         assert best["reason"].startswith("Learned from 1 earlier line from this vendor with")
         assert chairs2.dimensions == {"department": "OPS"}
         assert paper2.gl_account_id == supplies.pk
         # The person's coding stays when the analysis runs again.
-        invoice_line_update(invoice=first, line=chairs, actor=clerk, changes={"description": "Office chairs, ergonomic"})
+        invoice_line_update(
+            invoice=first, line=chairs, actor=clerk, changes={"description": "Office chairs, ergonomic"}
+        )
         chairs.refresh_from_db()
         assert chairs.gl_account_id == furniture.pk
         with pytest.raises(ServiceValidationError, match="Unknown value NOPE for dimension department"):
-            invoice_line_update(invoice=first, line=chairs, actor=clerk, changes={"dimensions": {"department": "NOPE"}})
+            invoice_line_update(
+                invoice=first, line=chairs, actor=clerk, changes={"dimensions": {"department": "NOPE"}}
+            )
     with tenant_scope(other_tenant.organization):
         assert not CodingModel.objects.exists()
         vendor_make(other_tenant.entity, tax_id="12-3456789")
@@ -154,7 +206,12 @@ def test_po_line_item_and_rule_coding_in_processing(tenant: Tenant) -> None:
             "PO-5",
             vendor,
             [
-                {"description": "Office chairs ergonomic", "quantity_ordered": 2, "unit_price": "150", "item_external_id": "IT-CHAIR"},
+                {
+                    "description": "Office chairs ergonomic",
+                    "quantity_ordered": 2,
+                    "unit_price": "150",
+                    "item_external_id": "IT-CHAIR",
+                },
                 {
                     "description": "Printer paper A4 box",
                     "quantity_ordered": 10,
@@ -165,22 +222,41 @@ def test_po_line_item_and_rule_coding_in_processing(tenant: Tenant) -> None:
             ],
         )
         with pytest.raises(ServiceValidationError, match="A rule needs a vendor or words"):
-            coding_rule_create(entity=tenant.entity, actor=tenant.admin, name="Empty", gl_account_id=supplies.pk)
+            coding_rule_create(
+                entity=tenant.entity, actor=tenant.admin, name="Empty", gl_account_id=supplies.pk
+            )
         invoice = invoice_from_pdf(tenant.entity, invoice_pdf(po_number="PO-5"))
         chairs, paper = invoice.lines.order_by("line_number")
-        assert (chairs.gl_account_id, chairs.coding_suggestions["gl_account"][0]["source"], chairs.item.code) == (
+        assert (
+            chairs.gl_account_id,
+            chairs.coding_suggestions["gl_account"][0]["source"],
+            chairs.item.code,
+        ) == (
             equipment.pk,
             "item",
             "CHAIR",
         )
-        assert (paper.gl_account_id, paper.dimensions, paper.coding_suggestions["gl_account"][0]["confidence"]) == (
+        assert (
+            paper.gl_account_id,
+            paper.dimensions,
+            paper.coding_suggestions["gl_account"][0]["confidence"],
+        ) == (
             supplies.pk,
             {"department": "OPS"},
             0.98,
         )
         coding_rule_create(
-            entity=tenant.entity, actor=tenant.admin, name="Chairs are supplies", description_contains="chair", gl_account_id=supplies.pk
+            entity=tenant.entity,
+            actor=tenant.admin,
+            name="Chairs are supplies",
+            description_contains="chair",
+            gl_account_id=supplies.pk,
         )
         assert AuditEvent.objects.filter(action="coding_rule.created").count() == 1
         again = invoice_from_pdf(tenant.entity, invoice_pdf(number="R-2", date="2026-05-01", po_number=""))
-        assert [line.coding_suggestions["gl_account"][0]["source"] if line.coding_suggestions["gl_account"] else None for line in again.lines.order_by("line_number")] == ["rule", None]
+        assert [
+            line.coding_suggestions["gl_account"][0]["source"]
+            if line.coding_suggestions["gl_account"]
+            else None
+            for line in again.lines.order_by("line_number")
+        ] == ["rule", None]

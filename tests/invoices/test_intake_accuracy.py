@@ -58,16 +58,23 @@ def stored_as_schema(invoice: Invoice) -> dict[str, Any]:
 def intake_report(tenant: Tenant, folder: Path) -> ScoreReport:
     with tenant_scope(tenant.organization):
         return folder_score(
-            folder, lambda path: stored_as_schema(invoice_from_pdf(tenant.entity, path.read_bytes(), filename=path.name))
+            folder,
+            lambda path: stored_as_schema(
+                invoice_from_pdf(tenant.entity, path.read_bytes(), filename=path.name)
+            ),
         )
 
 
-@pytest.mark.parametrize(("folder", "floor", "documents"), [(FIXTURES, FIXTURE_FLOOR, 10), (FIXTURES / "synthetic", SYNTHETIC_FLOOR, 12)])
-def test_fixtures_through_intake_keep_the_extraction_accuracy(tenant: Tenant, folder: Path, floor: float, documents: int) -> None:
+@pytest.mark.parametrize(
+    ("folder", "floor", "documents"),
+    [(FIXTURES, FIXTURE_FLOOR, 10), (FIXTURES / "synthetic", SYNTHETIC_FLOOR, 12)],
+)
+def test_fixtures_through_intake_keep_the_extraction_accuracy(
+    tenant: Tenant, folder: Path, floor: float, documents: int
+) -> None:
     report = intake_report(tenant, folder)
     print(f"\n{folder.name}\n{report.table()}")
     assert report.documents == documents
     assert report.overall >= floor, report.table()
     for name, tally in report.fields.items():
         assert tally.accuracy >= PER_FIELD_FLOOR, (name, report.table())
-

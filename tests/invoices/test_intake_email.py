@@ -113,7 +113,13 @@ def test_email_makes_a_document_per_pdf_and_keeps_the_message(
     [
         ([], "The message has no PDF attachment."),
         (
-            [("invoice.docx", b"PK\x03\x04 word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")],
+            [
+                (
+                    "invoice.docx",
+                    b"PK\x03\x04 word",
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                )
+            ],
             "The message has no PDF attachment (it had: invoice.docx).",
         ),
     ],
@@ -127,12 +133,19 @@ def test_message_without_pdf_is_kept_as_rejected_with_the_reason(
         message = InboundMessage.objects.get()
         assert (message.status, message.failure_reason) == (InboundMessage.Status.REJECTED, reason)
         assert not Document.objects.exists()
-        assert AuditEvent.objects.filter(action="inbound_message.rejected", target_id=str(message.pk)).count() == 1
+        assert (
+            AuditEvent.objects.filter(action="inbound_message.rejected", target_id=str(message.pk)).count()
+            == 1
+        )
 
 
-def test_a_pdf_attachment_that_is_not_a_pdf_becomes_a_rejected_document(tenant: Tenant, run_on_commit) -> None:
+def test_a_pdf_attachment_that_is_not_a_pdf_becomes_a_rejected_document(
+    tenant: Tenant, run_on_commit
+) -> None:
     to = address_of(tenant)
-    raw = mail_make(to, attachments=[("invoice.pdf", b"Dear customer, here is the invoice text.", "application/pdf")])
+    raw = mail_make(
+        to, attachments=[("invoice.pdf", b"Dear customer, here is the invoice text.", "application/pdf")]
+    )
     with run_on_commit():
         inbound_message_receive(raw=raw, channel="smtp", recipients=[to])
     with tenant_scope(tenant.organization):
@@ -146,7 +159,9 @@ def test_a_pdf_attachment_that_is_not_a_pdf_becomes_a_rejected_document(tenant: 
         assert not Invoice.objects.exists()
 
 
-def test_the_same_message_twice_is_stored_once_and_a_known_pdf_is_linked(tenant: Tenant, run_on_commit) -> None:
+def test_the_same_message_twice_is_stored_once_and_a_known_pdf_is_linked(
+    tenant: Tenant, run_on_commit
+) -> None:
     to = address_of(tenant)
     pdf = invoice_pdf()
     raw = mail_make(to, attachments=[("INV-1048.pdf", pdf, "application/pdf")])
@@ -154,7 +169,10 @@ def test_the_same_message_twice_is_stored_once_and_a_known_pdf_is_linked(tenant:
         inbound_message_receive(raw=raw, channel="smtp", recipients=[to])
         [again] = inbound_message_receive(raw=raw, channel="imap")
         resent = mail_make(
-            to, subject="Reminder: INV-1048", message_id="<r@x>", attachments=[("copy.pdf", pdf, "application/pdf")]
+            to,
+            subject="Reminder: INV-1048",
+            message_id="<r@x>",
+            attachments=[("copy.pdf", pdf, "application/pdf")],
         )
         [reminder] = inbound_message_receive(raw=resent, channel="smtp", recipients=[to])
     assert (again.created, again.documents_created) == (False, 0)
@@ -162,7 +180,10 @@ def test_the_same_message_twice_is_stored_once_and_a_known_pdf_is_linked(tenant:
     with tenant_scope(tenant.organization):
         assert InboundMessage.objects.count() == 2
         document = Document.objects.get()
-        assert [arrival.filename for arrival in document.arrivals.order_by("id")] == ["INV-1048.pdf", "copy.pdf"]
+        assert [arrival.filename for arrival in document.arrivals.order_by("id")] == [
+            "INV-1048.pdf",
+            "copy.pdf",
+        ]
         assert Invoice.objects.count() == 1
         assert reminder.message.attachments[0]["duplicate"] is True
 
@@ -186,7 +207,9 @@ def test_addresses_resolve_only_when_active_and_on_our_domain(tenant: Tenant) ->
         inbound_message_receive(raw=mail_make(to), channel="http")
 
 
-def test_one_message_to_two_organizations_is_stored_in_each_separately(tenant: Tenant, other_tenant: Tenant) -> None:
+def test_one_message_to_two_organizations_is_stored_in_each_separately(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
     mine, theirs = address_of(tenant), address_of(other_tenant)
     raw = mail_make(f"{mine}, {theirs}", attachments=[("a.pdf", invoice_pdf(), "application/pdf")])
     received = inbound_message_receive(raw=raw, channel="http")
@@ -210,7 +233,9 @@ def signed_post(client: Client, body: bytes, *, secret: str, timestamp: int | No
     )
 
 
-def test_http_endpoint_accepts_signed_messages_only(tenant: Tenant, other_tenant: Tenant, settings, run_on_commit) -> None:
+def test_http_endpoint_accepts_signed_messages_only(
+    tenant: Tenant, other_tenant: Tenant, settings, run_on_commit
+) -> None:
     settings.INBOUND_EMAIL_SECRET = "provider-shared-secret"
     client = Client()
     to = address_of(tenant)
@@ -253,7 +278,9 @@ def test_http_endpoint_accepts_signed_messages_only(tenant: Tenant, other_tenant
     assert too_big.status_code == 413
     settings.INBOUND_EMAIL_SECRET = ""
     closed = signed_post(client, b"x", secret="")
-    assert closed.json() == {"detail": "Inbound email over HTTP is not configured (INBOUND_EMAIL_SECRET is empty)."}
+    assert closed.json() == {
+        "detail": "Inbound email over HTTP is not configured (INBOUND_EMAIL_SECRET is empty)."
+    }
 
 
 def test_imap_poller_stores_new_mail_flags_it_and_leaves_strangers_flagged(
@@ -275,7 +302,13 @@ def test_imap_poller_stores_new_mail_flags_it_and_leaves_strangers_flagged(
             result = imap_mailbox_poll.delay().get()
         assert result == {"fetched": 3, "stored": 1, "duplicates": 1, "unrouted": 1, "failed": 0}
         assert server.mailbox.flags() == [{"\\Seen"}, {"\\Seen", "\\Flagged"}, {"\\Seen"}]
-        assert imap_mailbox_poll.delay().get() == {"fetched": 0, "stored": 0, "duplicates": 0, "unrouted": 0, "failed": 0}
+        assert imap_mailbox_poll.delay().get() == {
+            "fetched": 0,
+            "stored": 0,
+            "duplicates": 0,
+            "unrouted": 0,
+            "failed": 0,
+        }
         assert {"LOGIN", "SELECT", "SEARCH", "FETCH", "STORE", "LOGOUT"} <= set(server.mailbox.commands)
     with tenant_scope(tenant.organization):
         message = InboundMessage.objects.get()

@@ -46,8 +46,15 @@ def test_mail_sent_over_smtp_becomes_an_invoice_and_strangers_are_refused(smtp_p
         theirs = forwarding_address(inbound_address_for_entity(entity=other.entity))
     raw = mail_make(to, attachments=[("INV-1048.pdf", invoice_pdf(), "application/pdf")])
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as client:
-        refused = client.sendmail("billing@northwind.example", [to, "nobody-aaaaaaaa@inbound.modai.local"], raw)
-        assert refused == {"nobody-aaaaaaaa@inbound.modai.local": (550, b"5.1.1 <nobody-aaaaaaaa@inbound.modai.local>: no such forwarding address")}
+        refused = client.sendmail(
+            "billing@northwind.example", [to, "nobody-aaaaaaaa@inbound.modai.local"], raw
+        )
+        assert refused == {
+            "nobody-aaaaaaaa@inbound.modai.local": (
+                550,
+                b"5.1.1 <nobody-aaaaaaaa@inbound.modai.local>: no such forwarding address",
+            )
+        }
         with pytest.raises(smtplib.SMTPRecipientsRefused):
             client.sendmail("x@example.com", ["someone@elsewhere.example"], raw)
         with pytest.raises(smtplib.SMTPSenderRefused) as too_big:

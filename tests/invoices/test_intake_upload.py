@@ -37,7 +37,13 @@ def test_dropping_several_files_in_the_inbox_stores_each_and_links_a_repeat(
     with run_on_commit():
         response = clerk.post(
             "/invoices/upload/",
-            {"files": [pdf_file("one.pdf", first), pdf_file("two.pdf", second), pdf_file("one-again.pdf", first)]},
+            {
+                "files": [
+                    pdf_file("one.pdf", first),
+                    pdf_file("two.pdf", second),
+                    pdf_file("one-again.pdf", first),
+                ]
+            },
             HTTP_HX_REQUEST="true",
         )
     assert response.status_code == 200
@@ -53,11 +59,16 @@ def test_dropping_several_files_in_the_inbox_stores_each_and_links_a_repeat(
             ("INV-2", InvoiceStatus.NEEDS_REVIEW),
         ]
         document = Document.objects.get(filename="one.pdf")
-        assert [(arrival.filename, arrival.source, arrival.uploaded_by_id) for arrival in document.arrivals.all()] == [
+        assert [
+            (arrival.filename, arrival.source, arrival.uploaded_by_id) for arrival in document.arrivals.all()
+        ] == [
             ("one.pdf", "upload", tenant.user("ap_specialist").pk),
             ("one-again.pdf", "upload", tenant.user("ap_specialist").pk),
         ]
-        assert AuditEvent.objects.filter(action="document.received_again", target_id=str(document.pk)).count() == 1
+        assert (
+            AuditEvent.objects.filter(action="document.received_again", target_id=str(document.pk)).count()
+            == 1
+        )
         # The stored file is the original, byte for byte.
         assert document.file.read() == first
         invoice_id = Invoice.objects.get(document=document).pk
@@ -83,9 +94,19 @@ def test_the_same_file_in_another_entity_is_a_separate_document(tenant: Tenant, 
 
 
 BAD_FILES = [
-    ("picture.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "not_pdf", "The file is not a PDF (it looks like a PNG image)."),
+    (
+        "picture.pdf",
+        b"\x89PNG\r\n\x1a\n" + b"\0" * 100,
+        "not_pdf",
+        "The file is not a PDF (it looks like a PNG image).",
+    ),
     ("empty.pdf", b"", "empty", "The file is empty."),
-    ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage", "corrupt", "The PDF is damaged and cannot be read."),
+    (
+        "broken.pdf",
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage",
+        "corrupt",
+        "The PDF is damaged and cannot be read.",
+    ),
 ]
 
 
@@ -99,9 +120,16 @@ def test_bad_files_are_kept_as_rejected_documents_with_the_reason(
     assert response.status_code == 200
     with tenant_scope(tenant.organization):
         document = Document.objects.get()
-        assert (document.status, document.problem, document.failure_reason) == (Document.Status.REJECTED, problem, reason)
+        assert (document.status, document.problem, document.failure_reason) == (
+            Document.Status.REJECTED,
+            problem,
+            reason,
+        )
         assert not Invoice.objects.exists()
-        assert AuditEvent.objects.get(action="document.rejected").after == {"status": "rejected", "reason": reason}
+        assert AuditEvent.objects.get(action="document.rejected").after == {
+            "status": "rejected",
+            "reason": reason,
+        }
     inbox = clerk.get("/invoices/").content.decode()
     assert f"<strong>{name}</strong>: {reason}" in inbox
     documents = clerk.get("/invoices/documents/?status=rejected").content.decode()
@@ -113,7 +141,12 @@ def test_encrypted_and_bomb_pdfs_are_rejected_without_being_opened(tenant: Tenan
     with run_on_commit():
         clerk.post(
             "/invoices/upload/",
-            {"files": [pdf_file("locked.pdf", encrypted_pdf()), pdf_file("bomb.pdf", decompression_bomb_pdf())]},
+            {
+                "files": [
+                    pdf_file("locked.pdf", encrypted_pdf()),
+                    pdf_file("bomb.pdf", decompression_bomb_pdf()),
+                ]
+            },
         )
     with tenant_scope(tenant.organization):
         rejected = dict(Document.objects.values_list("filename", "problem"))
@@ -158,7 +191,9 @@ def test_a_scan_without_text_becomes_an_invoice_for_manual_entry(tenant: Tenant,
 
 def test_people_without_invoice_edit_cannot_upload(tenant: Tenant) -> None:
     for role in ("approver", "auditor"):
-        response = signed_in(tenant.user(role)).post("/invoices/upload/", {"files": [pdf_file("a.pdf", invoice_pdf())]})
+        response = signed_in(tenant.user(role)).post(
+            "/invoices/upload/", {"files": [pdf_file("a.pdf", invoice_pdf())]}
+        )
         assert response.status_code == 403
     with tenant_scope(tenant.organization):
         assert not Document.objects.exists()
@@ -176,7 +211,11 @@ def test_api_upload_lists_and_serves_documents(tenant: Tenant, other_tenant: Ten
     url = f"/api/v1/entities/{tenant.entity.pk}/documents/"
     data = invoice_pdf()
     with run_on_commit():
-        response = api.post(url, {"file": [pdf_file("a.pdf", data), pdf_file("b.txt", b"hello", "text/plain")]}, format="multipart")
+        response = api.post(
+            url,
+            {"file": [pdf_file("a.pdf", data), pdf_file("b.txt", b"hello", "text/plain")]},
+            format="multipart",
+        )
     assert response.status_code == 201
     body = response.json()
     assert [(row["document"]["filename"], row["duplicate"], row["arrival"]["source"]) for row in body] == [
@@ -185,7 +224,9 @@ def test_api_upload_lists_and_serves_documents(tenant: Tenant, other_tenant: Ten
     ]
     again = api.post(url, {"file": pdf_file("again.pdf", data)}, format="multipart").json()
     assert again[0]["duplicate"] is True and again[0]["document"]["id"] == body[0]["document"]["id"]
-    assert api.post(url, {}, format="multipart").json() == {"file": ["Attach one or more files as multipart parts named 'file'."]}
+    assert api.post(url, {}, format="multipart").json() == {
+        "file": ["Attach one or more files as multipart parts named 'file'."]
+    }
 
     listed = api.get(url).json()["results"]
     statuses = {row["filename"]: (row["status"], row["failure_reason"]) for row in listed}
@@ -203,6 +244,11 @@ def test_api_upload_lists_and_serves_documents(tenant: Tenant, other_tenant: Ten
     assert outsider.get(f"/api/v1/documents/{document_id}/").status_code == 404
     assert outsider.get(f"/api/v1/documents/{document_id}/file/").status_code == 404
     assert outsider.get("/api/v1/documents/").json()["results"] == []
-    assert token_client(tenant.user("approver")).post(url, {"file": pdf_file("y.pdf", data)}, format="multipart").status_code == 403
+    assert (
+        token_client(tenant.user("approver"))
+        .post(url, {"file": pdf_file("y.pdf", data)}, format="multipart")
+        .status_code
+        == 403
+    )
     with tenant_scope(other_tenant.organization):
         assert not DocumentArrival.objects.exists()

@@ -42,7 +42,14 @@ def inbox(tenant: Tenant, other_tenant: Tenant) -> dict[str, Invoice]:
             "n1": invoice_from_pdf(tenant.entity, invoice_pdf(number="N-1", date="2026-01-10")),
             "n2": invoice_from_pdf(tenant.entity, invoice_pdf(number="N-2", date="2026-02-10", tax="100.00")),
             "c1": invoice_from_pdf(
-                tenant.entity, invoice_pdf(vendor="Contoso Ltd", tax_id="GB123456789", number="C-1", date="2026-03-10", po_number="PO-77")
+                tenant.entity,
+                invoice_pdf(
+                    vendor="Contoso Ltd",
+                    tax_id="GB123456789",
+                    number="C-1",
+                    date="2026-03-10",
+                    po_number="PO-77",
+                ),
             ),
             "b1": invoice_from_pdf(tenant.other_entity, invoice_pdf(number="B-1", date="2026-01-15")),
         }
@@ -74,7 +81,9 @@ def test_inbox_filters_by_status_vendor_entity_date_amount_and_search(tenant: Te
     assert 'id="upload-form"' not in approver_html and "N-1" in approver_html
 
 
-def test_invoice_page_shows_pdf_fields_lines_notices_and_activity(tenant: Tenant, other_tenant: Tenant, inbox) -> None:
+def test_invoice_page_shows_pdf_fields_lines_notices_and_activity(
+    tenant: Tenant, other_tenant: Tenant, inbox
+) -> None:
     invoice = inbox["c1"]
     clerk = signed_in(tenant.user("ap_specialist"))
     html = clerk.get(f"/invoices/{invoice.pk}/").content.decode()
@@ -82,9 +91,17 @@ def test_invoice_page_shows_pdf_fields_lines_notices_and_activity(tenant: Tenant
     assert 'value="C-1"' in html and 'title="extraction confidence">95%</span>' in html
     assert "PO PO-77 is not among this entity" in html
     assert 'data-testid="save-line-1"' in html and 'data-testid="submit-invoice"' in html
-    assert re.findall(r"<strong>([^<]+)</strong> <span class=\"muted\">· ", html) == ["Received", "Fields extracted", "Ready for review"]
+    assert re.findall(r"<strong>([^<]+)</strong> <span class=\"muted\">· ", html) == [
+        "Received",
+        "Fields extracted",
+        "Ready for review",
+    ]
     pdf = clerk.get(f"/invoices/documents/{invoice.document_id}/file/")
-    assert (pdf.status_code, pdf["Content-Type"], pdf["X-Content-Type-Options"]) == (200, "application/pdf", "nosniff")
+    assert (pdf.status_code, pdf["Content-Type"], pdf["X-Content-Type-Options"]) == (
+        200,
+        "application/pdf",
+        "nosniff",
+    )
     reader = signed_in(tenant.user("approver")).get(f"/invoices/{invoice.pk}/").content.decode()
     assert 'data-testid="submit-invoice"' not in reader and "disabled" in reader
     assert signed_in(tenant.user("approver")).post(f"/invoices/{invoice.pk}/submit/").status_code == 403
@@ -100,7 +117,9 @@ def test_editing_fields_and_coding_a_line_in_the_page(tenant: Tenant, inbox) -> 
     clerk = signed_in(tenant.user("ap_specialist"))
     bad = clerk.post(f"/invoices/{invoice.pk}/", {"invoice_date": "31/02/2026", "invoice_number": "N-1b"})
     assert bad.status_code == 400 and "Enter a date as YYYY-MM-DD." in bad.content.decode()
-    response = clerk.post(f"/invoices/{invoice.pk}/", {"invoice_number": "N-1b", "due_date": "2026-05-01", "memo": "checked"})
+    response = clerk.post(
+        f"/invoices/{invoice.pk}/", {"invoice_number": "N-1b", "due_date": "2026-05-01", "memo": "checked"}
+    )
     assert response.status_code == 302
     with tenant_scope(tenant.organization):
         saved = Invoice.objects.get(pk=invoice.pk)
@@ -114,14 +133,25 @@ def test_editing_fields_and_coding_a_line_in_the_page(tenant: Tenant, inbox) -> 
         account = gl_account_make(tenant.entity, "6100", "Office supplies")
         line = saved.lines.get(line_number=1)
     work = clerk.post(
-        f"/invoices/{invoice.pk}/lines/{line.pk}/", {"gl_account": account.pk, "quantity": "3"}, HTTP_HX_REQUEST="true"
+        f"/invoices/{invoice.pk}/lines/{line.pk}/",
+        {"gl_account": account.pk, "quantity": "3"},
+        HTTP_HX_REQUEST="true",
     )
     text = work.content.decode()
     assert work.status_code == 200 and text.startswith('<div id="invoice-work">')
-    assert "Line 1 saved." in text and f'<option value="{account.pk}" selected>6100 Office supplies</option>' in text
-    refused = clerk.post(f"/invoices/{invoice.pk}/lines/{line.pk}/", {"quantity": "many"}, HTTP_HX_REQUEST="true")
+    assert (
+        "Line 1 saved." in text
+        and f'<option value="{account.pk}" selected>6100 Office supplies</option>' in text
+    )
+    refused = clerk.post(
+        f"/invoices/{invoice.pk}/lines/{line.pk}/", {"quantity": "many"}, HTTP_HX_REQUEST="true"
+    )
     assert "Line 1: Enter a number." in refused.content.decode()
-    added = clerk.post(f"/invoices/{invoice.pk}/lines/add/", {"description": "Freight", "amount": "25.00"}, HTTP_HX_REQUEST="true")
+    added = clerk.post(
+        f"/invoices/{invoice.pk}/lines/add/",
+        {"description": "Freight", "amount": "25.00"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "Line 3 added." in added.content.decode()
     with tenant_scope(tenant.organization):
         assert Invoice.objects.get(pk=invoice.pk).lines.count() == 3
@@ -141,7 +171,7 @@ def test_submit_and_archive_buttons(tenant: Tenant, inbox) -> None:
     for line in lines:
         clerk.post(f"/invoices/{invoice.pk}/lines/{line.pk}/", {"gl_account": account.pk})
     response = clerk.post(f"/invoices/{invoice.pk}/submit/", follow=True)
-    assert f"Invoice N-1 was submitted for approval." in response.content.decode()
+    assert "Invoice N-1 was submitted for approval." in response.content.decode()
     with tenant_scope(tenant.organization):
         assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PENDING_APPROVAL
     archived = clerk.post(f"/invoices/{inbox['c1'].pk}/archive/", {"reason": "duplicate of C-0"}, follow=True)
@@ -169,12 +199,21 @@ def test_settings_page_tolerances_address_and_rules(tenant: Tenant, other_tenant
     assert saved.status_code == 302
     refused = admin.post(
         "/settings/entity/invoices/",
-        {"action": "settings", "price_tolerance_percent": "150", "quantity_tolerance_percent": "5", "three_way_matching": "always"},
+        {
+            "action": "settings",
+            "price_tolerance_percent": "150",
+            "quantity_tolerance_percent": "5",
+            "three_way_matching": "always",
+        },
     )
     assert refused.status_code == 400
     with tenant_scope(tenant.organization):
         current = InvoiceSettings.objects.get(entity=tenant.entity)
-        assert (current.price_tolerance_percent, current.quantity_tolerance_percent, current.amount_tolerance) == (
+        assert (
+            current.price_tolerance_percent,
+            current.quantity_tolerance_percent,
+            current.amount_tolerance,
+        ) == (
             Decimal("1.50"),
             Decimal("5.00"),
             None,
@@ -190,13 +229,24 @@ def test_settings_page_tolerances_address_and_rules(tenant: Tenant, other_tenant
         }
         account = gl_account_make(tenant.entity, "6100", "Office supplies")
     admin.post("/settings/entity/invoices/", {"action": "rotate_address"})
-    new = re.search(r'data-testid="forwarding-address">([^<]+)<', admin.get("/settings/entity/invoices/").content.decode()).group(1)
+    new = re.search(
+        r'data-testid="forwarding-address">([^<]+)<', admin.get("/settings/entity/invoices/").content.decode()
+    ).group(1)
     assert new != old
-    bad_rule = admin.post("/settings/entity/invoices/", {"action": "rule_create", "name": "No condition", "gl_account": account.pk})
+    bad_rule = admin.post(
+        "/settings/entity/invoices/",
+        {"action": "rule_create", "name": "No condition", "gl_account": account.pk},
+    )
     assert "A rule needs a vendor or words to look for." in bad_rule.content.decode()
     admin.post(
         "/settings/entity/invoices/",
-        {"action": "rule_create", "name": "Paper", "description_contains": "paper", "gl_account": account.pk, "priority": "10"},
+        {
+            "action": "rule_create",
+            "name": "Paper",
+            "description_contains": "paper",
+            "gl_account": account.pk,
+            "priority": "10",
+        },
     )
     with tenant_scope(tenant.organization):
         rule = CodingRule.objects.get()

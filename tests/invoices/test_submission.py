@@ -10,7 +10,13 @@ from invoices.submission import InvoiceSubmitError, invoice_submit
 from organizations.models import AuditEvent
 from organizations.tenancy import tenant_scope
 from tests.factories import Tenant
-from tests.invoices.factories import gl_account_make, invoice_from_pdf, purchase_order_make, settings_make, vendor_make
+from tests.invoices.factories import (
+    gl_account_make,
+    invoice_from_pdf,
+    purchase_order_make,
+    settings_make,
+    vendor_make,
+)
 from tests.invoices.pdfs import invoice_pdf
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +32,16 @@ def refusing_hook(*, invoice: Invoice, actor) -> None:
     raise InvoiceSubmitError(["No approval policy covers this invoice."])
 
 
-def test_submit_lists_every_problem_then_succeeds_once_fixed(tenant: Tenant, other_tenant: Tenant, settings) -> None:
+def test_submit_lists_every_problem_then_succeeds_once_fixed(
+    tenant: Tenant, other_tenant: Tenant, settings
+) -> None:
     settings.INVOICE_SUBMITTED_HOOKS = ["tests.invoices.test_submission.record_hook"]
     HOOK_CALLS.clear()
     clerk = tenant.user("ap_specialist")
     with tenant_scope(tenant.organization):
-        invoice = invoice_from_pdf(tenant.entity, invoice_pdf(tax_id="", vendor="Unheard Of Ltd", total_override="999.00"))
+        invoice = invoice_from_pdf(
+            tenant.entity, invoice_pdf(tax_id="", vendor="Unheard Of Ltd", total_override="999.00")
+        )
         with pytest.raises(InvoiceSubmitError) as refused:
             invoice_submit(invoice=invoice, actor=clerk)
         assert refused.value.problems == [
@@ -48,8 +58,12 @@ def test_submit_lists_every_problem_then_succeeds_once_fixed(tenant: Tenant, oth
         invoice.refresh_from_db()
         assert (invoice.status, invoice.submitted_by_id) == (InvoiceStatus.PENDING_APPROVAL, clerk.pk)
         event = AuditEvent.objects.get(action="invoice.submitted")
-        assert (event.actor_id, event.before, event.after) == (clerk.pk, {"status": "needs_review"}, {"status": "pending_approval"})
-        assert HOOK_CALLS == [(invoice.pk, InvoiceStatus.PENDING_APPROVAL, str(clerk))]
+        assert (event.actor_id, event.before, event.after) == (
+            clerk.pk,
+            {"status": "needs_review"},
+            {"status": "pending_approval"},
+        )
+        assert [(invoice.pk, InvoiceStatus.PENDING_APPROVAL, str(clerk))] == HOOK_CALLS
         with pytest.raises(InvoiceSubmitError, match="only invoices in review can be submitted"):
             invoice_submit(invoice=invoice, actor=clerk)
     with tenant_scope(other_tenant.organization):
@@ -78,14 +92,33 @@ def test_clean_invoices_go_straight_to_approval_when_the_entity_wants_it(tenant:
             "PO-2001",
             vendor,
             [
-                {"description": "Office chairs ergonomic", "quantity_ordered": 2, "unit_price": "150", "account_external_id": account.external_id},
-                {"description": "Printer paper A4 box", "quantity_ordered": 10, "unit_price": "4.50", "account_external_id": account.external_id},
+                {
+                    "description": "Office chairs ergonomic",
+                    "quantity_ordered": 2,
+                    "unit_price": "150",
+                    "account_external_id": account.external_id,
+                },
+                {
+                    "description": "Printer paper A4 box",
+                    "quantity_ordered": 10,
+                    "unit_price": "4.50",
+                    "account_external_id": account.external_id,
+                },
             ],
         )
         clean = invoice_from_pdf(tenant.entity, invoice_pdf(po_number="PO-2001"))
-        assert (clean.status, clean.submitted_by_id, clean.match_status) == (InvoiceStatus.PENDING_APPROVAL, None, "matched")
+        assert (clean.status, clean.submitted_by_id, clean.match_status) == (
+            InvoiceStatus.PENDING_APPROVAL,
+            None,
+            "matched",
+        )
         event = AuditEvent.objects.get(action="invoice.submitted", target_id=str(clean.pk))
-        assert (event.actor_label, event.metadata) == ("System", {"reason": "passed every check; submitted automatically"})
+        assert (event.actor_label, event.metadata) == (
+            "System",
+            {"reason": "passed every check; submitted automatically"},
+        )
         # Billing the same PO again over-bills it: a person has to look.
-        again = invoice_from_pdf(tenant.entity, invoice_pdf(number="INV-2000", date="2026-06-01", po_number="PO-2001"))
+        again = invoice_from_pdf(
+            tenant.entity, invoice_pdf(number="INV-2000", date="2026-06-01", po_number="PO-2001")
+        )
         assert again.status == InvoiceStatus.NEEDS_REVIEW

@@ -97,7 +97,9 @@ def test_evidence_is_tried_strongest_first(evidence, vendor_id, method, reason) 
             "Several vendors are named “Adatum Corporation”.",
         ),
         (
-            VendorEvidence(name="Blue Yonder Airlines", tax_id="FR999", bank_account="FR7630006000011234567890189"),
+            VendorEvidence(
+                name="Blue Yonder Airlines", tax_id="FR999", bank_account="FR7630006000011234567890189"
+            ),
             "No vendor in the vendor master matches the name “Blue Yonder Airlines”, tax ID FR999, "
             "bank account FR7630006000011234567890189.",
         ),
@@ -110,7 +112,10 @@ def test_no_single_vendor_gives_no_match_and_says_why(evidence, reason) -> None:
 
 
 def test_identifier_normal_forms() -> None:
-    assert [invoice_number_normalize(value) for value in ("INV-1048", "1048", "Invoice No. 001048", "inv 1048", "RE-2024/17")] == [
+    assert [
+        invoice_number_normalize(value)
+        for value in ("INV-1048", "1048", "Invoice No. 001048", "inv 1048", "RE-2024/17")
+    ] == [
         "1048",
         "1048",
         "1048",
@@ -122,7 +127,9 @@ def test_identifier_normal_forms() -> None:
 
 
 @pytest.mark.django_db
-def test_processing_resolves_the_vendor_and_an_unknown_vendor_is_a_notice(tenant: Tenant, other_tenant: Tenant) -> None:
+def test_processing_resolves_the_vendor_and_an_unknown_vendor_is_a_notice(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
     with tenant_scope(other_tenant.organization):
         vendor_make(other_tenant.entity, tax_id="12-3456789")  # another organization's vendor never matches
     with tenant_scope(tenant.organization):
@@ -137,6 +144,9 @@ def test_processing_resolves_the_vendor_and_an_unknown_vendor_is_a_notice(tenant
         vendor = vendor_make(tenant.entity, "Northwind Office Supply", tax_id="US12-3456789")
         known = invoice_from_pdf(tenant.entity, invoice_pdf(number="A-2"))
         assert (known.vendor_id, known.vendor_match_confidence) == (vendor.pk, 0.99)
-        assert known.vendor_match_reason == f"Tax ID 12-3456789 matches Northwind Office Supply ({vendor.external_id})."
+        assert (
+            known.vendor_match_reason
+            == f"Tax ID 12-3456789 matches Northwind Office Supply ({vendor.external_id})."
+        )
         assert not known.notices.filter(code="unknown_vendor").exists()
         assert Invoice.objects.filter(vendor=vendor).count() == 1
