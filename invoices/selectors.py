@@ -25,7 +25,7 @@ from invoices.models import (
 )
 from organizations.errors import NotFoundError
 from organizations.models import AuditEvent
-from organizations.permissions import Permission, UserAccess
+from organizations.permissions import Permission, PermissionDeniedError, UserAccess
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,6 @@ def invoice_get_for_user(
     if invoice is None or not access.can(Permission.ENTITY_VIEW, entity_id=invoice.entity_id):
         raise NotFoundError("invoice not found")
     if not access.can(permission, entity_id=invoice.entity_id):
-        from organizations.permissions import PermissionDeniedError
-
         raise PermissionDeniedError(f"missing permission {permission.value}")
     return invoice
 

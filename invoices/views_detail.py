@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from invoices.coding.services import gl_accounts_by_external_id
-from invoices.models import Invoice, InvoiceKind, InvoiceStatus
+from invoices.models import Invoice, InvoiceKind
 from invoices.notices import invoice_notice_dismiss
 from invoices.selectors import (
     invoice_activity,
@@ -294,6 +294,3 @@ class ArchiveView(InvoiceActionView):
         else:
             messages.success(request, f"{invoice} was archived.")
         return redirect("invoice_detail", invoice_id=invoice.pk)
-
-
-__all__ = ["InvoiceStatus"]

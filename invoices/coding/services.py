@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
-from invoices.coding.learning import GL_ACCOUNT, TrainingLine, coding_model_train, training_fingerprint
+from invoices.coding.learning import TrainingLine, coding_model_train, training_fingerprint
 from invoices.coding.suggest import (
     APPLY_THRESHOLD,
     LearnedModel,
@@ -274,13 +274,3 @@ def coding_model_retrain_queue() -> None:
 
     organization_id = require_organization_id()
     transaction.on_commit(lambda: coding_model_train.delay(organization_id=organization_id))
-
-
-__all__ = [
-    "GL_ACCOUNT",
-    "coding_model_current",
-    "coding_model_retrain",
-    "coding_model_retrain_queue",
-    "gl_accounts_by_external_id",
-    "invoice_coding_suggest",
-]
