@@ -44,4 +44,5 @@ app.conf.beat_schedule = {
     "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
     # Does nothing unless INBOUND_IMAP_HOST is set.
     "invoices-imap-poll": beat_entry("invoices.imap_mailbox_poll", 60),
+    "invoices-documents-requeue": beat_entry("invoices.documents_requeue", 300),
 }

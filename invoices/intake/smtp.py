@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 from invoices.intake.addresses import inbound_address_resolve
 from invoices.intake.email import UnknownRecipientError, inbound_message_receive
@@ -27,14 +27,14 @@ T = TypeVar("T")
 
 
 async def _in_thread(function: Callable[[], T]) -> T:
-    """Run database work off the event loop, on a thread whose connection is tidied afterwards."""
+    """Run database work off the event loop, on a worker thread that closes its connection afterwards
+    (mail is rare next to a connection's cost, and an idle pooled thread must not hold one open)."""
 
     def run() -> T:
-        close_old_connections()
         try:
             return function()
         finally:
-            close_old_connections()
+            connections.close_all()
 
     return await asyncio.to_thread(run)
 

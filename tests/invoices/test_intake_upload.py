@@ -252,3 +252,26 @@ def test_api_upload_lists_and_serves_documents(tenant: Tenant, other_tenant: Ten
     )
     with tenant_scope(other_tenant.organization):
         assert not DocumentArrival.objects.exists()
+
+
+def test_documents_whose_task_was_lost_are_queued_again(tenant: Tenant, other_tenant: Tenant) -> None:
+    import datetime
+
+    from invoices.tasks import documents_requeue
+    from tests.invoices.factories import document_upload
+
+    # Stored, but the processing tasks never ran (on-commit callbacks do not run in this test).
+    with tenant_scope(tenant.organization):
+        document = document_upload(tenant.entity, invoice_pdf())
+        Document.objects.filter(pk=document.pk).update(
+            created_at=document.created_at - datetime.timedelta(hours=1)
+        )
+        fresh = document_upload(tenant.entity, invoice_pdf(number="NEW-1"))
+    assert documents_requeue.delay().get() == 1
+    with tenant_scope(tenant.organization):
+        assert Document.objects.get(pk=document.pk).status == Document.Status.PROCESSED
+        assert Document.objects.get(pk=fresh.pk).status == Document.Status.RECEIVED
+        assert Invoice.objects.get().document_id == document.pk
+    assert documents_requeue.delay().get() == 0
+    with tenant_scope(other_tenant.organization):
+        assert not Document.objects.exists()
