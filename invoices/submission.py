@@ -3,7 +3,8 @@
 The approval room takes over from Pending approval. It hooks in without this app importing it:
 ``settings.INVOICE_SUBMITTED_HOOKS`` lists dotted paths of callables, each called as
 ``hook(invoice=invoice, actor=actor)`` inside the submitting transaction, after the status change (to
-start routing, say). A hook that raises undoes the submission.
+start routing, say); ``actor`` is None when an entity's straight-through setting submitted a clean
+invoice on arrival. A hook that raises undoes the submission.
 """
 
 from __future__ import annotations

@@ -76,6 +76,9 @@ class InboxView(InboxPage):
         query = request.GET.copy()
         query.pop("page", None)
         counts = invoice_status_counts(entity_ids=filters.entity_ids or visible)
+        waiting = documents_waiting(access=self.access, entity_ids=filters.entity_ids)
+        # Documents not yet made into invoices are "processing" too.
+        counts[InvoiceStatus.PROCESSING] += len(waiting["processing"])
         return render(
             request,
             "invoices/inbox.html",
@@ -95,7 +98,7 @@ class InboxView(InboxPage):
                         InvoiceStatus.SYNC_ERROR,
                     )
                 ],
-                "waiting": documents_waiting(access=self.access, entity_ids=filters.entity_ids),
+                "waiting": waiting,
                 "filters_active": any(
                     request.GET.get(name)
                     for name in ("q", "status", "vendor", "date_from", "date_to", "amount_min", "amount_max")
