@@ -250,12 +250,16 @@ class MessageRawView(TenantView):
 
 
 class VendorOptionsView(TenantView):
-    """htmx: ``<option>``s of the current entity's vendors whose name contains ``q`` (for the vendor picker)."""
+    """htmx: ``<option>``s of an entity's vendors whose name contains ``q`` (for the vendor picker)."""
+
+    needs_entity = False
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        assert self.entity is not None
+        entity_id = request.GET.get("entity", "")
+        if not entity_id.isdigit() or not self.access.can(Permission.ENTITY_VIEW, entity_id=int(entity_id)):
+            raise Http404
         term = request.GET.get("q", "").strip()
-        vendors = Vendor.objects.filter(entity=self.entity, active=True)
+        vendors = Vendor.objects.filter(entity_id=int(entity_id), active=True)
         if term:
             vendors = vendors.filter(name__icontains=term)
         return render(

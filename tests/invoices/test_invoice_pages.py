@@ -102,6 +102,14 @@ def test_invoice_page_shows_pdf_fields_lines_notices_and_activity(
         "application/pdf",
         "nosniff",
     )
+    options = clerk.get(f"/invoices/vendor-options/?q=cont&entity={tenant.entity.pk}").content.decode()
+    assert ">Contoso Ltd (" in options and "Northwind" not in options
+    assert (
+        signed_in(other_tenant.admin)
+        .get(f"/invoices/vendor-options/?q=cont&entity={tenant.entity.pk}")
+        .status_code
+        == 404
+    )
     reader = signed_in(tenant.user("approver")).get(f"/invoices/{invoice.pk}/").content.decode()
     assert 'data-testid="submit-invoice"' not in reader and "disabled" in reader
     assert signed_in(tenant.user("approver")).post(f"/invoices/{invoice.pk}/submit/").status_code == 403
