@@ -37,7 +37,7 @@ def _setup(data_dir: str) -> None:
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         os.environ.pop(name, None)
     os.environ["MODAI_DATA_DIR"] = data_dir
-    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modai.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
