@@ -17,6 +17,18 @@ from organizations.models import Entity, User
 from organizations.tenancy import TenantModel
 
 
+class DataType(models.TextChoices):
+    """The seven kinds of ERP records mirrored here (the same values as the connector streams)."""
+
+    VENDORS = "vendors", "Vendors"
+    PURCHASE_ORDERS = "purchase_orders", "Purchase orders"
+    ACCOUNTS = "accounts", "Chart of accounts"
+    EMPLOYEES = "employees", "Employees"
+    ITEMS = "items", "Items"
+    RECEIPTS = "receipts", "Receipts"
+    DIMENSIONS = "dimensions", "Dimension values"
+
+
 class MirroredRecord(TenantModel):
     """Fields every mirrored ERP record has."""
 
@@ -27,6 +39,9 @@ class MirroredRecord(TenantModel):
     erp_updated_at = models.DateTimeField(null=True, blank=True, help_text="The ERP's last-change time.")
     synced_at = models.DateTimeField(default=timezone.now, help_text="When our copy last changed.")
     custom_fields = models.JSONField(default=dict, blank=True)
+    # A digest of the ERP values last written, so an upsert skips unchanged records without comparing
+    # every field (see masterdata.upserts).
+    fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -115,6 +130,7 @@ class PurchaseOrderLine(TenantModel):
     # dimension type code -> dimension value external id
     dimensions = models.JSONField(default=dict, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["purchase_order_id", "line_number", "id"]
@@ -123,6 +139,8 @@ class PurchaseOrderLine(TenantModel):
                 fields=["purchase_order", "external_id"], name="purchase_order_line_unique"
             ),
         ]
+        # Receipt lines find their PO line by the ERP's line id.
+        indexes = [models.Index(fields=["entity", "external_id"], name="po_line_entity_external_id")]
 
     def __str__(self) -> str:
         return f"{self.purchase_order_id}/{self.line_number} {self.description}"
@@ -219,6 +237,7 @@ class ReceiptLine(TenantModel):
     item_external_id = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=500, blank=True)
     quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal("0"))
+    fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["receipt_id", "id"]
@@ -255,3 +274,19 @@ class DimensionValue(MirroredRecord):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class MirrorState(TenantModel):
+    """How current one entity's copy of one data type is: the start of the last complete pull."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    data_type = models.CharField(max_length=30, choices=DataType.choices)
+    as_of = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "data_type"], name="mirror_state_unique_data_type")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_data_type_display()} as of {self.as_of:%Y-%m-%d %H:%M}"

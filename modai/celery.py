@@ -39,9 +39,12 @@ def beat_entry(task: str, seconds: float, **kwargs: object) -> dict[str, object]
 
 # Seconds between heartbeats; kept here (not imported from modai.tasks) so Celery loads without Django.
 HEARTBEAT_SECONDS = 10
+# How often the sync dispatcher looks for due integrations (each has its own interval, default 15 min).
+SYNC_DISPATCH_SECONDS = float(os.environ.get("SYNC_DISPATCH_SECONDS") or 30)
 
 app.conf.beat_schedule = {
     "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
+    "sync-dispatch": beat_entry("sync.integrations_dispatch", SYNC_DISPATCH_SECONDS),
     # Does nothing unless INBOUND_IMAP_HOST is set.
     "invoices-imap-poll": beat_entry("invoices.imap_mailbox_poll", 60),
     "invoices-documents-requeue": beat_entry("invoices.documents_requeue", 300),

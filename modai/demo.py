@@ -92,6 +92,14 @@ def demo_password() -> str:
 
 
 def demo_organization_seed() -> tuple[Organization, list[DemoLogin], str]:
+    organization, logins, password, _ = demo_seed()
+    return organization, logins, password
+
+
+def demo_seed() -> tuple[Organization, list[DemoLogin], str, list[str]]:
+    """The demo organization, its logins and password, and a line per entity's ERP connection."""
+    from sync.demo import demo_integrations_seed
+
     password = demo_password()
     with transaction.atomic():
         organization = Organization.objects.filter(slug=DEMO_SLUG).first() or organization_create(
@@ -123,7 +131,11 @@ def demo_organization_seed() -> tuple[Organization, list[DemoLogin], str]:
                     )
                 )
                 logins.append(DemoLogin(email=email, name=name, roles=described))
-    return organization, logins, password
+            people = list(
+                User.objects.filter(email__in=[email for email, *_ in _USERS[2:]]).order_by("email")
+            )
+            connections = demo_integrations_seed(entities=entities, people=people)
+    return organization, logins, password, connections
 
 
 def demo_forwarding_addresses(organization: Organization) -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
-"""The processes `make run` starts together: web, Celery worker and beat, and the SMTP service that
-receives invoice email (later features add theirs).
+"""The processes `make run` starts together: the Sandbox ERP, web, Celery worker and beat, and the SMTP
+service that receives invoice email.
 
 Each spec is an argv run from the project folder with the current Python; ``run_product`` supervises
 them. Add a process by appending to :func:`product_processes`.
@@ -22,6 +22,22 @@ class ProcessSpec:
 def product_processes(*, host: str, port: int, worker_concurrency: int = 2) -> list[ProcessSpec]:
     python = sys.executable
     return [
+        ProcessSpec(
+            "sandbox",
+            [
+                python,
+                "-m",
+                "erp_connectors.providers.sandbox",
+                "serve",
+                "--db",
+                str(settings.DATA_DIR / "sandbox.sqlite3"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(settings.SANDBOX_PORT),
+                "--no-default-company",
+            ],
+        ),
         ProcessSpec(
             "web",
             [

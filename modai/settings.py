@@ -43,6 +43,9 @@ INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET") or _generated.get("INBOUN
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The bundled Sandbox ERP that `make run` starts beside the product and connects the demo entities to.
+SANDBOX_PORT = env_int("SANDBOX_PORT", 8765)
+SANDBOX_URL = env_str("SANDBOX_URL") or f"http://127.0.0.1:{SANDBOX_PORT}"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "organizations",
     "masterdata",
     "invoices",
+    "sync",
 ]
 
 MIDDLEWARE = [

@@ -39,6 +39,8 @@ urlpatterns = [
     path("", shell.DashboardView.as_view(), name="home"),
     path("entity/switch/", shell.EntitySwitchView.as_view(), name="entity_switch"),
     path("settings/", include(settings_patterns)),
+    path("", include("masterdata.urls")),
+    path("", include("sync.urls")),
     path("invoices/", include("invoices.urls")),
     path("healthz", shell.health, name="health"),
     path("api/v1/", include("modai.api.urls")),

@@ -23,4 +23,14 @@ def background_card(view: Any) -> dict[str, Any]:
     return {"template": "modai/card_background.html", "last_seen": last_seen, "healthy": healthy}
 
 
-CARD_PROVIDERS: list[Callable[[Any], dict[str, Any] | None]] = [background_card, invoices_card]
+def integration_card(view: Any) -> dict[str, Any] | None:
+    from sync.dashboard import integration_card as card
+
+    return card(view)
+
+
+CARD_PROVIDERS: list[Callable[[Any], dict[str, Any] | None]] = [
+    integration_card,
+    invoices_card,
+    background_card,
+]

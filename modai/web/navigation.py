@@ -23,6 +23,14 @@ class NavigationItem:
 MAIN_MENU: list[NavigationItem] = [
     NavigationItem("Dashboard", "home"),
     NavigationItem("Inbox", "invoice_inbox"),
+    NavigationItem("Vendors", "vendors"),
+    NavigationItem("Purchase orders", "purchase_orders"),
+    NavigationItem("Receipts", "receipts"),
+    NavigationItem("Chart of accounts", "accounts"),
+    NavigationItem("Items", "items"),
+    NavigationItem("People", "people"),
+    NavigationItem("Fields", "fields"),
+    NavigationItem("Sync history", "sync_history"),
 ]
 
 SETTINGS_TIERS: list[tuple[str, str]] = [
@@ -39,6 +47,7 @@ SETTINGS_PAGES: list[NavigationItem] = [
     NavigationItem("Invoice processing", "settings_invoices", Permission.ENTITY_SETTINGS, "entity"),
     NavigationItem("Entities", "settings_entities", Permission.ORGANIZATION_MANAGE, "company"),
     NavigationItem("Users and roles", "settings_users", Permission.ORGANIZATION_MANAGE, "company"),
+    NavigationItem("Integrations", "settings_integrations", Permission.INTEGRATION_MANAGE, "company"),
 ]
 
 

@@ -29,7 +29,14 @@ def free_port() -> int:
 
 def test_product_starts_serves_and_runs_background_work(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
-    env |= {"MODAI_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "modai.settings"}
+    port, sandbox_port, smtp_port = free_port(), free_port(), free_port()
+    env |= {
+        "INBOUND_SMTP_PORT": str(smtp_port),
+        "MODAI_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "modai.settings",
+        "SANDBOX_PORT": str(sandbox_port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True, timeout=120)
     seeded = subprocess.run(
@@ -44,8 +51,9 @@ def test_product_starts_serves_and_runs_background_work(tmp_path: Path) -> None:
     assert (
         "admin@demo.modai.local" in seeded.stdout and "Password for every demo user: demo-" in seeded.stdout
     )
-    port, smtp_port = free_port(), free_port()
-    env["INBOUND_SMTP_PORT"] = str(smtp_port)
+    assert f"Demo US Inc.: connected to a medium Sandbox ERP company at http://127.0.0.1:{sandbox_port}" in (
+        seeded.stdout
+    )
     product = subprocess.Popen(
         [*manage, "run_product", "--port", str(port)],
         cwd=settings.BASE_DIR,
@@ -70,11 +78,21 @@ def test_product_starts_serves_and_runs_background_work(tmp_path: Path) -> None:
                 heartbeat = database.execute("SELECT name FROM modai_serviceheartbeat").fetchone()
             time.sleep(0.5)
         assert heartbeat == ("worker",)
+        # The Sandbox ERP runs beside the product and the demo entities' first syncs complete.
+        synced = None
+        while time.monotonic() < deadline + 60 and synced != [("succeeded",), ("succeeded",)]:
+            with sqlite3.connect(tmp_path / "modai.sqlite3", timeout=10) as database:
+                synced = database.execute("SELECT status FROM sync_syncrun ORDER BY id").fetchall()
+            time.sleep(0.5)
+        assert synced == [("succeeded",), ("succeeded",)]
+        with sqlite3.connect(tmp_path / "modai.sqlite3", timeout=10) as database:
+            vendors = database.execute("SELECT count(*) FROM masterdata_vendor").fetchone()
+        assert vendors == (10_000 + 200,)
         # The SMTP service runs with the product: a PDF mailed to a forwarding address becomes an
         # invoice (stored by the smtp process, processed by the worker).
         send_invoice_by_smtp(seeded.stdout, smtp_port)
-        processed = None
-        while time.monotonic() < deadline and processed is None:
+        processed, mailed = None, time.monotonic() + 60
+        while time.monotonic() < mailed and processed is None:
             with sqlite3.connect(tmp_path / "modai.sqlite3", timeout=10) as database:
                 processed = database.execute(
                     "SELECT status FROM invoices_document WHERE status = 'processed'"
@@ -85,7 +103,8 @@ def test_product_starts_serves_and_runs_background_work(tmp_path: Path) -> None:
         os.killpg(product.pid, signal.SIGTERM)
         output = product.communicate(timeout=30)[0].decode()
     assert product.returncode == 0, output
-    assert "[web]" in output and "[worker]" in output and "[beat]" in output and "[smtp]" in output
+    assert "[web]" in output and "[worker]" in output and "[beat]" in output and "[sandbox]" in output
+    assert "[smtp]" in output
 
 
 def send_invoice_by_smtp(seed_output: str, port: int) -> None:

@@ -42,7 +42,7 @@ def test_settings_nav_has_three_tiers_company_last_and_follows_roles(client: Cli
     assert settings_nav(html) == {
         "Personal": ["Profile", "Password", "API tokens"],
         "Entity": ["Entity details", "Invoice processing"],
-        "Company": ["Entities", "Users and roles"],
+        "Company": ["Entities", "Users and roles", "Integrations"],
     }
     assert (
         html.index('data-tier="Personal"')

@@ -33,7 +33,12 @@ GLOBAL_MODELS = {
 }
 
 # Celery tasks that run across organizations (they enter each organization's scope themselves).
-SYSTEM_TASKS = {"modai.heartbeat", "invoices.imap_mailbox_poll", "invoices.documents_requeue"}
+SYSTEM_TASKS = {
+    "modai.heartbeat",
+    "sync.integrations_dispatch",
+    "invoices.imap_mailbox_poll",
+    "invoices.documents_requeue",
+}
 
 
 def project_models() -> list[type]:

@@ -8,3 +8,11 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
   document.querySelectorAll("details[data-dropdown][open]").forEach((menu) => menu.removeAttribute("open"));
 });
+
+// Dialogs: a button with data-dialog-open="<id>" opens that <dialog> as a modal.
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-dialog-open]");
+  if (!opener) return;
+  const dialog = document.getElementById(opener.dataset.dialogOpen);
+  if (dialog && typeof dialog.showModal === "function") dialog.showModal();
+});

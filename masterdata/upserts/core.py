@@ -1,0 +1,302 @@
+"""Bulk upserts of ERP records keyed on (entity, external id), with counts.
+
+One page costs a handful of statements whatever its size: one read of the rows already held (id,
+fingerprint, active, deleted), one query per link to resolve ERP ids to our ids, and the writes of only
+the rows that are new or changed. A record whose fingerprint (a digest of every value we keep) matches
+is skipped; if only the ERP's change time moved, just that column is touched.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import DatabaseError, connections, router, transaction
+
+from masterdata.upserts.specs import IN_CHUNK, SPECS, LineSpec, MirrorSpec, Reference, chunked
+from masterdata.upserts.sql import (
+    Table,
+    column_update_many,
+    datetime_adapter,
+    ids_by_external_id,
+    lines_held,
+    rows_held,
+    rows_mark_deleted,
+    table_upsert,
+)
+from organizations.models import Entity
+from organizations.tenancy import TenantScopeError, require_organization_id
+
+MAX_FAILURES_KEPT = 50
+_RECORD_COLUMNS = (
+    "organization_id",
+    "entity_id",
+    "external_id",
+    "active",
+    "deleted_in_erp_at",
+    "erp_updated_at",
+    "synced_at",
+    "fingerprint",
+)
+
+
+@dataclass
+class UpsertCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    failed: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def failure_add(self, external_id: str, reason: str) -> None:
+        self.failed += 1
+        if len(self.failures) < MAX_FAILURES_KEPT:
+            self.failures.append((external_id, reason[:300]))
+
+
+def fingerprint(values: Iterable[Any]) -> str:
+    """A stable digest of plain values (str, Decimal, date, datetime, bool, dicts built in a fixed order)."""
+    return hashlib.blake2b(repr(tuple(values)).encode(), digest_size=16).hexdigest()
+
+
+@functools.cache
+def _record_table(data_type: str) -> Table:
+    spec = SPECS[data_type]
+    columns = (*_RECORD_COLUMNS, *spec.fields, *(reference.field for reference in spec.references))
+    return Table(
+        model=spec.model,
+        columns=columns,
+        conflict=("entity_id", "external_id"),
+        update=columns[3:],
+    )
+
+
+@functools.cache
+def _line_table(data_type: str) -> Table:
+    lines = SPECS[data_type].lines
+    assert lines is not None
+    columns = (
+        "organization_id",
+        "entity_id",
+        lines.parent_field,
+        "external_id",
+        "fingerprint",
+        *lines.fields,
+        *(reference.field for reference in lines.references),
+    )
+    return Table(
+        model=lines.model,
+        columns=columns,
+        conflict=(lines.parent_field, "external_id"),
+        update=columns[4:],
+    )
+
+
+def _entity_check(entity: Entity) -> None:
+    if entity.organization_id != require_organization_id():
+        raise TenantScopeError("upsert into an entity of another organization")
+
+
+def _references_resolve(entity: Entity, references: Sequence[Reference], rows: list[dict[str, Any]]) -> None:
+    for reference in references:
+        wanted = {reference.normalize(row[reference.source]) for row in rows if row.get(reference.source)}
+        found = reference.resolve(entity, wanted) if wanted else {}
+        for row in rows:
+            value = row.get(reference.source)
+            row[reference.field] = found.get(reference.normalize(value)) if value else None
+
+
+def _write(
+    table: Table, rows: list[dict[str, Any]], counts: UpsertCounts, label: str = "{external_id}"
+) -> set[str]:
+    """Write ``rows``; return the external ids that failed. A bad row never loses its neighbours.
+
+    ``label`` formats a failed row's name for the run's error list.
+    """
+    columns = table.columns
+    values = [[row[column] for column in columns] for row in rows]
+    try:
+        with transaction.atomic():
+            table_upsert(table, values)
+        return set()
+    except DatabaseError:
+        pass
+    failed: set[str] = set()
+    for row, row_values in zip(rows, values, strict=True):
+        try:
+            with transaction.atomic():
+                table_upsert(table, [row_values])
+        except DatabaseError as error:
+            failed.add(row["external_id"])
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            counts.failure_add(label.format(**row), f"could not be stored: {reason}")
+    return failed
+
+
+def records_upsert(
+    *, data_type: str, entity: Entity, rows: Sequence[dict[str, Any]], synced_at: datetime
+) -> UpsertCounts:
+    """Create or update ``rows`` of ``data_type`` for ``entity``; safe to repeat.
+
+    Each row is a dict with ``external_id``, ``active``, ``erp_updated_at``, the spec's fields and, for
+    purchase orders and receipts, ``lines``. Rows are annotated in place (fingerprint, links). A record
+    seen deleted before and live again is restored. Call inside the caller's transaction.
+    """
+    _entity_check(entity)
+    spec = SPECS[data_type]
+    counts = UpsertCounts()
+    unique: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        unique[row["external_id"]] = row  # the last version of a record in the page wins
+    page = list(unique.values())
+    if not page:
+        return counts
+    if spec.prepare is not None:
+        spec.prepare(entity, page)
+    existing: dict[str, tuple[int, str, bool, bool, Any]] = {}
+    for chunk in chunked(list(unique)):
+        existing.update(
+            rows_held(
+                spec.model, organization_id=entity.organization_id, entity_id=entity.pk, external_ids=chunk
+            )
+        )
+    stamp = datetime_adapter(connections[router.db_for_read(spec.model)])
+    line_fields = spec.lines.fields if spec.lines else ()
+    to_write: list[dict[str, Any]] = []
+    kinds: dict[str, str] = {}
+    touched: list[tuple[Any, int]] = []
+    for row in page:
+        values = [row["active"], *(row[name] for name in spec.fields)]
+        if spec.lines is not None:
+            values.extend(
+                (line["external_id"], *(line[name] for name in line_fields)) for line in row["lines"]
+            )
+        row["fingerprint"] = digest = fingerprint(values)
+        held = existing.get(row["external_id"])
+        if held is None:
+            kind = "created"
+        else:
+            pk, held_digest, held_active, held_deleted, held_stamp = held
+            if held_digest == digest and not held_deleted:
+                counts.unchanged += 1
+                if held_stamp != stamp(row["erp_updated_at"]):
+                    touched.append((row["erp_updated_at"], pk))
+                continue
+            was_live = held_active and not held_deleted
+            kind = "deactivated" if was_live and not row["active"] else "updated"
+        kinds[row["external_id"]] = kind
+        row.update(
+            organization_id=entity.organization_id,
+            entity_id=entity.pk,
+            deleted_in_erp_at=None,
+            synced_at=synced_at,
+        )
+        to_write.append(row)
+    _references_resolve(entity, spec.references, to_write)
+    failed = _write(_record_table(data_type), to_write, counts)
+    for external_id, kind in kinds.items():
+        if external_id not in failed:
+            setattr(counts, kind, getattr(counts, kind) + 1)
+    if spec.lines is not None:
+        written = [row for row in to_write if row["external_id"] not in failed]
+        _lines_upsert(spec, entity, written, counts)
+    column_update_many(spec.model, "erp_updated_at", touched)
+    return counts
+
+
+def _lines_upsert(spec: MirrorSpec, entity: Entity, rows: list[dict[str, Any]], counts: UpsertCounts) -> None:
+    """Bring the lines of the written documents in line with the ERP: write new and changed, drop gone."""
+    lines: LineSpec | None = spec.lines
+    if lines is None or not rows:
+        return
+    parent_ids: dict[str, int] = {}
+    for chunk in chunked([row["external_id"] for row in rows]):
+        parent_ids.update(
+            ids_by_external_id(
+                spec.model, organization_id=entity.organization_id, entity_id=entity.pk, external_ids=chunk
+            )
+        )
+    held: dict[tuple[int, str], tuple[int, str]] = {}
+    for chunk in chunked(list(parent_ids.values())):
+        for pk, parent_id, external_id, digest in lines_held(
+            lines.model,
+            organization_id=entity.organization_id,
+            parent_column=lines.parent_field,
+            parent_ids=chunk,
+        ):
+            held[(parent_id, external_id)] = (pk, digest)
+    keep: set[tuple[int, str]] = set()
+    to_write: list[dict[str, Any]] = []
+    for row in rows:
+        parent_id = parent_ids[row["external_id"]]
+        for line in row["lines"]:
+            key = (parent_id, line["external_id"])
+            keep.add(key)
+            digest = fingerprint(line[name] for name in lines.fields)
+            if held.get(key, (0, ""))[1] == digest:
+                continue
+            line.update(
+                organization_id=entity.organization_id,
+                entity_id=entity.pk,
+                fingerprint=digest,
+                document_external_id=row["external_id"],
+                **{lines.parent_field: parent_id},
+            )
+            to_write.append(line)
+    _references_resolve(entity, lines.references, to_write)
+    failed = _write(
+        _line_table(spec.data_type), to_write, counts, label="{document_external_id} line {external_id}"
+    )
+    if failed:
+        # Forget the documents' fingerprints so their lines are written again on the next pass.
+        owners = {line[lines.parent_field] for line in to_write if line["external_id"] in failed}
+        column_update_many(spec.model, "fingerprint", [("", owner) for owner in owners])
+    gone = [pk for key, (pk, _) in held.items() if key not in keep]
+    for chunk in chunked(gone, IN_CHUNK):
+        # Through the ORM so links to these lines (receipt lines) are cleared, not left dangling.
+        lines.model.objects.filter(pk__in=chunk).delete()
+
+
+def records_mark_deleted(
+    *, data_type: str, entity: Entity, external_ids: Iterable[str], deleted_at: datetime
+) -> int:
+    """Mark records the ERP deleted as inactive (kept, never removed); return how many were active."""
+    _entity_check(entity)
+    model = SPECS[data_type].model
+    return sum(
+        rows_mark_deleted(
+            model,
+            organization_id=entity.organization_id,
+            entity_id=entity.pk,
+            external_ids=chunk,
+            at=deleted_at,
+        )
+        for chunk in chunked(sorted(set(external_ids)))
+    )
+
+
+def record_stamps(*, data_type: str, entity: Entity) -> dict[str, tuple[datetime | None, bool]]:
+    """Every record held for ``entity``: external id -> (the ERP's change time, deleted in the ERP)."""
+    model = SPECS[data_type].model
+    return {
+        external_id: (stamp, deleted_at is not None)
+        for external_id, stamp, deleted_at in model.objects.filter(entity=entity)
+        .values_list("external_id", "erp_updated_at", "deleted_in_erp_at")
+        .iterator(chunk_size=10_000)
+    }
+
+
+def references_link(*, entity: Entity) -> int:
+    """Fill links still empty because their target arrived after the record (or the user later)."""
+    _entity_check(entity)
+    linked = 0
+    for spec in SPECS.values():
+        references = list(spec.references) + (list(spec.lines.references) if spec.lines else [])
+        for reference in references:
+            linked += reference.relink(entity)
+    return linked
