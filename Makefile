@@ -40,7 +40,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/mypy erp_connectors invoices/extraction approvals/policy.py
+	$(BIN)/mypy erp_connectors invoices/extraction invoices/matching/engine.py invoices/coding/suggest.py \
+		invoices/coding/learning.py invoices/checks.py invoices/identifiers.py invoices/intake/signatures.py \
+		approvals/policy.py
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -51,6 +51,10 @@ class InboundMessage(TenantModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     failure_reason = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
+    # The forwarding address it was delivered to, and what happened to each attachment:
+    # [{"filename": ..., "content_type": ..., "size": ..., "outcome": "document" | "ignored", "document_id": ...}]
+    recipient = models.CharField(max_length=320, blank=True)
+    attachments = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -72,12 +76,15 @@ class Document(TenantModel):
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
     sha256 = models.CharField(max_length=64)
-    file = models.FileField(upload_to=_document_path, max_length=300)
+    # Blank only for a file refused for its size: its name, size and hash are kept, its bytes are not.
+    file = models.FileField(upload_to=_document_path, max_length=300, blank=True)
     filename = models.CharField(max_length=300)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    # Why a rejected document could not be read: a PdfProblem value (empty, oversize, not_pdf...).
+    problem = models.CharField(max_length=30, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -129,6 +136,13 @@ class InvoiceStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class MatchStatus(models.TextChoices):
+    NOT_APPLICABLE = "not_applicable", "No PO"
+    MATCHED = "matched", "Matched"
+    EXCEPTIONS = "exceptions", "Exceptions"
+    UNMATCHED = "unmatched", "Not matched"
+
+
 class Invoice(TenantModel):
     """A vendor invoice or credit memo being checked, coded, matched, approved and posted."""
 
@@ -142,6 +156,7 @@ class Invoice(TenantModel):
     vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     vendor_name = models.CharField(max_length=300, blank=True, help_text="As printed on the document.")
     vendor_match_reason = models.CharField(max_length=300, blank=True)
+    vendor_match_confidence = models.FloatField(null=True, blank=True)
     invoice_number = models.CharField(max_length=100, blank=True)
     invoice_number_normalized = models.CharField(max_length=100, blank=True, db_index=True)
     invoice_date = models.DateField(null=True, blank=True)
@@ -161,6 +176,12 @@ class Invoice(TenantModel):
     extraction = models.JSONField(default=dict, blank=True)
     extractor_version = models.CharField(max_length=40, blank=True)
     needs_manual_entry = models.BooleanField(default=False)
+    # Fields a person set: re-running the analysis never overwrites them (e.g. a vendor chosen by hand).
+    edited_fields = models.JSONField(default=list, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    match_status = models.CharField(
+        max_length=20, choices=MatchStatus.choices, default=MatchStatus.NOT_APPLICABLE
+    )
 
     # People, for separation of duties in approvals.
     submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -183,6 +204,14 @@ class Invoice(TenantModel):
             models.Index(fields=["entity", "status"], name="invoice_entity_status"),
             models.Index(
                 fields=["entity", "vendor", "invoice_number_normalized"], name="invoice_vendor_number"
+            ),
+        ]
+        constraints = [
+            # One invoice per stored document, so processing a document twice creates nothing new.
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=models.Q(document__isnull=False),
+                name="invoice_unique_document",
             ),
         ]
 
@@ -221,10 +250,15 @@ class InvoiceLine(TenantModel):
     item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # How the coding was chosen: {"gl_account": {"source": "po_line", "confidence": 0.98, "reason": "..."}, ...}
     coding_suggestions = models.JSONField(default=dict, blank=True)
+    # When a person last set this line's coding; their coding is never overwritten by suggestions.
+    coded_at = models.DateTimeField(null=True, blank=True)
+    coded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     purchase_order_line = models.ForeignKey(
         PurchaseOrderLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The line's two- or three-way match: {"status": "matched", "kind": "three_way", ...} (see matching).
+    match = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["invoice_id", "line_number"]
@@ -255,9 +289,114 @@ class InvoiceNotice(TenantModel):
     )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Identifies the finding across re-runs of the checks, so a dismissal sticks to the same finding.
+    key = models.CharField(max_length=200, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dismissal_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["invoice_id", "-severity", "id"]
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.message}"
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.severity == NoticeSeverity.ERROR and self.dismissed_at is None
+
+
+class InboundAddress(models.Model):
+    """A forwarding address (``<local_part>@<INBOUND_EMAIL_DOMAIN>``) and the entity it delivers to.
+
+    Global on purpose: mail arrives (SMTP, IMAP, HTTP) with no organization in scope, and row-level
+    security hides every tenant table until one is. This table is the one place an address is looked
+    up; it yields the organization to scope to and the entity, nothing else.
+    """
+
+    local_part = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.local_part
+
+
+class ThreeWayMatching(models.TextChoices):
+    ALWAYS = "always", "Every PO line (three-way)"
+    ITEM_LINES = "item_lines", "PO lines with an item (goods); two-way for service lines"
+    NEVER = "never", "Never (two-way only)"
+
+
+class InvoiceSettings(TenantModel):
+    """An entity's invoice-processing settings: matching tolerances and straight-through submission."""
+
+    entity = models.OneToOneField(Entity, on_delete=models.CASCADE, related_name="+")
+    quantity_tolerance_percent = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0"))
+    price_tolerance_percent = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("2"))
+    # A variance inside the percentages is still refused above this amount; empty: no amount cap.
+    amount_tolerance = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, default=Decimal("50.00")
+    )
+    three_way_matching = models.CharField(
+        max_length=20, choices=ThreeWayMatching.choices, default=ThreeWayMatching.ITEM_LINES
+    )
+    # Invoices that pass every check with nothing to review go straight to Pending approval.
+    auto_submit = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "invoice settings"
+
+    def __str__(self) -> str:
+        return f"Invoice settings of {self.entity_id}"
+
+
+class CodingRule(TenantModel):
+    """An entity's coding rule: lines matching its conditions get its GL account and dimension values."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    priority = models.PositiveIntegerField(default=100, help_text="Lower runs first.")
+    vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    description_contains = models.CharField(max_length=200, blank=True)
+    gl_account = models.ForeignKey(
+        GLAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # dimension type code -> dimension value external id
+    dimensions = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CodingModel(TenantModel):
+    """One version of an organization's learned coding model (see ``invoices.coding.learning``)."""
+
+    version = models.PositiveIntegerField()
+    # Hash of the training data it was built from: a retrain with unchanged data is skipped.
+    fingerprint = models.CharField(max_length=64)
+    training_lines = models.PositiveIntegerField(default=0)
+    payload = models.JSONField(default=dict)
+    trained_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "version"], name="coding_model_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"Coding model v{self.version}"

@@ -47,5 +47,8 @@ SYNC_DISPATCH_SECONDS = float(os.environ.get("SYNC_DISPATCH_SECONDS") or 30)
 app.conf.beat_schedule = {
     "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
     "sync-dispatch": beat_entry("sync.integrations_dispatch", SYNC_DISPATCH_SECONDS),
+    # Does nothing unless INBOUND_IMAP_HOST is set.
+    "invoices-imap-poll": beat_entry("invoices.imap_mailbox_poll", 60),
+    "invoices-documents-requeue": beat_entry("invoices.documents_requeue", 300),
     "approvals-sweep": beat_entry("approvals.approval_steps_sweep_dispatch", APPROVAL_SWEEP_SECONDS),
 }

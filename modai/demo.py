@@ -142,3 +142,14 @@ def demo_seed() -> tuple[Organization, list[DemoLogin], str, list[str]]:
                 finance_lead_emails=["controller@demo.modai.local", "entity-admin@demo.modai.local"],
             )
     return organization, logins, password, connections
+
+
+def demo_forwarding_addresses(organization: Organization) -> list[tuple[str, str]]:
+    """(entity name, forwarding address) of each demo entity, created on first use."""
+    from invoices.intake.addresses import forwarding_address, inbound_address_for_entity
+
+    with tenant_scope(organization):
+        return [
+            (entity.name, forwarding_address(inbound_address_for_entity(entity=entity)))
+            for entity in Entity.objects.order_by("name")
+        ]

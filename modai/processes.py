@@ -1,4 +1,5 @@
-"""The processes `make run` starts together: the Sandbox ERP, web, Celery worker and beat.
+"""The processes `make run` starts together: the Sandbox ERP, web, Celery worker and beat, and the SMTP
+service that receives invoice email.
 
 Each spec is an argv run from the project folder with the current Python; ``run_product`` supervises
 them. Add a process by appending to :func:`product_processes`.
@@ -87,6 +88,18 @@ def product_processes(*, host: str, port: int, worker_concurrency: int = 2) -> l
                 "INFO",
                 "--schedule",
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
+        ),
+        ProcessSpec(
+            "smtp",
+            [
+                python,
+                "manage.py",
+                "smtp_receive",
+                "--host",
+                settings.INBOUND_SMTP_HOST,
+                "--port",
+                str(settings.INBOUND_SMTP_PORT),
             ],
         ),
     ]

@@ -197,6 +197,22 @@ else:
     EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Modai AP <no-reply@modai.local>")
 
+# --- invoice intake ---------------------------------------------------------------------------
+# Forwarding addresses are <entity code>-<random>@INBOUND_EMAIL_DOMAIN (see invoices.intake.addresses).
+INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "inbound.modai.local").lower().rstrip(".")
+INBOUND_SMTP_HOST = env_str("INBOUND_SMTP_HOST", "127.0.0.1")
+INBOUND_SMTP_PORT = env_int("INBOUND_SMTP_PORT", 2525)
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 40 * 1024 * 1024)
+INBOUND_IMAP_HOST = env_str("INBOUND_IMAP_HOST")
+INBOUND_IMAP_PORT = env_int("INBOUND_IMAP_PORT", 993)
+INBOUND_IMAP_USER = env_str("INBOUND_IMAP_USER")
+INBOUND_IMAP_PASSWORD = env_str("INBOUND_IMAP_PASSWORD")
+INBOUND_IMAP_MAILBOX = env_str("INBOUND_IMAP_MAILBOX", "INBOX")
+INBOUND_IMAP_SSL = env_bool("INBOUND_IMAP_SSL", True)
+INVOICE_MAX_FILE_BYTES = env_int("INVOICE_MAX_FILE_BYTES", 25 * 1024 * 1024)
+# Dotted paths called as hook(invoice=..., actor=...) when an invoice is submitted (approval routing).
+INVOICE_SUBMITTED_HOOKS: list[str] = []
+
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from invoices import views_settings as invoice_settings
 from modai.web import views as shell
 from organizations import views as organizations
 
@@ -11,6 +12,7 @@ settings_patterns = [
     path("password/", organizations.PasswordView.as_view(), name="settings_password"),
     path("api-tokens/", organizations.ApiTokensView.as_view(), name="settings_api_tokens"),
     path("entity/", organizations.EntityDetailsView.as_view(), name="settings_entity"),
+    path("entity/invoices/", invoice_settings.InvoiceSettingsView.as_view(), name="settings_invoices"),
     path("company/entities/", organizations.EntitiesView.as_view(), name="settings_entities"),
     path("company/users/", organizations.UsersView.as_view(), name="settings_users"),
     path("company/users/<int:user_id>/", organizations.UserDetailView.as_view(), name="settings_user_detail"),
@@ -39,6 +41,7 @@ urlpatterns = [
     path("settings/", include(settings_patterns)),
     path("", include("masterdata.urls")),
     path("", include("sync.urls")),
+    path("invoices/", include("invoices.urls")),
     path("healthz", shell.health, name="health"),
     path("", include("approvals.urls")),
     path("api/v1/", include("modai.api.urls")),

@@ -15,5 +15,6 @@ for prefix, viewset, basename in [*sync.ROUTES, *masterdata.ROUTES]:
 urlpatterns = [
     path("me/", organizations.MeView.as_view(), name="api_me"),
     *router.urls,
+    path("", include("invoices.api_urls")),
     path("", include("approvals.api.urls")),
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from invoices.views import invoices_card
 from modai.models import ServiceHeartbeat
 from modai.tasks import HEARTBEAT_SECONDS
 
@@ -36,6 +37,7 @@ def approvals_card(view: Any) -> dict[str, Any] | None:
 
 CARD_PROVIDERS: list[Callable[[Any], dict[str, Any] | None]] = [
     integration_card,
+    invoices_card,
     approvals_card,
     background_card,
 ]

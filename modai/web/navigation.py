@@ -22,6 +22,7 @@ class NavigationItem:
 
 MAIN_MENU: list[NavigationItem] = [
     NavigationItem("Dashboard", "home"),
+    NavigationItem("Inbox", "invoice_inbox"),
     NavigationItem("My approvals", "my_approvals", Permission.INVOICE_APPROVE),
     NavigationItem("Vendors", "vendors"),
     NavigationItem("Purchase orders", "purchase_orders"),
@@ -46,6 +47,7 @@ SETTINGS_PAGES: list[NavigationItem] = [
     NavigationItem("API tokens", "settings_api_tokens", None, "personal"),
     NavigationItem("Delegation", "settings_delegation", Permission.INVOICE_APPROVE, "personal"),
     NavigationItem("Entity details", "settings_entity", Permission.ENTITY_SETTINGS, "entity"),
+    NavigationItem("Invoice processing", "settings_invoices", Permission.ENTITY_SETTINGS, "entity"),
     NavigationItem("Approval policy", "settings_approval_policy", Permission.ENTITY_SETTINGS, "entity"),
     NavigationItem("Entities", "settings_entities", Permission.ORGANIZATION_MANAGE, "company"),
     NavigationItem("Users and roles", "settings_users", Permission.ORGANIZATION_MANAGE, "company"),

@@ -29,8 +29,9 @@ def free_port() -> int:
 
 def test_product_starts_serves_and_runs_background_work(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
-    port, sandbox_port = free_port(), free_port()
+    port, sandbox_port, smtp_port = free_port(), free_port(), free_port()
     env |= {
+        "INBOUND_SMTP_PORT": str(smtp_port),
         "MODAI_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "modai.settings",
         "SANDBOX_PORT": str(sandbox_port),
@@ -87,8 +88,44 @@ def test_product_starts_serves_and_runs_background_work(tmp_path: Path) -> None:
         with sqlite3.connect(tmp_path / "modai.sqlite3", timeout=10) as database:
             vendors = database.execute("SELECT count(*) FROM masterdata_vendor").fetchone()
         assert vendors == (10_000 + 200,)
+        # The SMTP service runs with the product: a PDF mailed to a forwarding address becomes an
+        # invoice (stored by the smtp process, processed by the worker).
+        send_invoice_by_smtp(seeded.stdout, smtp_port)
+        processed, mailed = None, time.monotonic() + 60
+        while time.monotonic() < mailed and processed is None:
+            with sqlite3.connect(tmp_path / "modai.sqlite3", timeout=10) as database:
+                processed = database.execute(
+                    "SELECT status FROM invoices_document WHERE status = 'processed'"
+                ).fetchone()
+            time.sleep(0.5)
+        assert processed == ("processed",)
     finally:
         os.killpg(product.pid, signal.SIGTERM)
         output = product.communicate(timeout=30)[0].decode()
     assert product.returncode == 0, output
     assert "[web]" in output and "[worker]" in output and "[beat]" in output and "[sandbox]" in output
+    assert "[smtp]" in output
+
+
+def send_invoice_by_smtp(seed_output: str, port: int) -> None:
+    import re
+    import smtplib
+    from email.message import EmailMessage
+
+    from tests.invoices.pdfs import invoice_pdf
+
+    address = re.search(r"^\s+(\S+@\S+)\s+\(", seed_output, re.MULTILINE).group(1)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "ar@vendor.example", address, "Invoice INV-1048"
+    message.set_content("Please find our invoice attached.")
+    message.add_attachment(invoice_pdf(), maintype="application", subtype="pdf", filename="INV-1048.pdf")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+                client.send_message(message)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)

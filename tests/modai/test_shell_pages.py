@@ -41,7 +41,7 @@ def test_settings_nav_has_three_tiers_company_last_and_follows_roles(client: Cli
     html = signed_in(client, tenant.admin).get("/settings/profile/").content.decode()
     assert settings_nav(html) == {
         "Personal": ["Profile", "Password", "API tokens", "Delegation"],
-        "Entity": ["Entity details", "Approval policy"],
+        "Entity": ["Entity details", "Invoice processing", "Approval policy"],
         "Company": ["Entities", "Users and roles", "Approver groups", "Integrations"],
     }
     assert (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import psycopg2
 import pytest
 from django.db import connection
@@ -14,12 +17,18 @@ from tests.factories import Tenant
 pytestmark = [postgresql_only(), pytest.mark.django_db(transaction=True)]
 
 
-def raw_connection() -> psycopg2.extensions.connection:
+@contextlib.contextmanager
+def raw_connection() -> Iterator[psycopg2.extensions.connection]:
     """A connection of our own, as the application's role, outside Django and its tenant prefix."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
-    return psycopg2.connect(**params)
+    raw = psycopg2.connect(**params)
+    try:
+        raw.autocommit = True
+        yield raw
+    finally:
+        raw.close()  # psycopg2's own context manager ends the transaction but keeps the connection
 
 
 def test_application_role_cannot_bypass_row_level_security() -> None:

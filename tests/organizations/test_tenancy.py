@@ -28,10 +28,18 @@ GLOBAL_MODELS = {
     "organizations.organization": "the tenant root; sign-in and routing find it before any scope",
     "organizations.user": "sign-in and password reset look users up by email before any scope",
     "modai.serviceheartbeat": "state of the installation's background processes",
+    "invoices.inboundaddress": "routes a mail recipient to its organization and entity before any scope "
+    "(SMTP, IMAP and the inbound-email endpoint)",
 }
 
 # Celery tasks that run across organizations (they enter each organization's scope themselves).
-SYSTEM_TASKS = {"modai.heartbeat", "sync.integrations_dispatch", "approvals.approval_steps_sweep_dispatch"}
+SYSTEM_TASKS = {
+    "modai.heartbeat",
+    "sync.integrations_dispatch",
+    "invoices.imap_mailbox_poll",
+    "invoices.documents_requeue",
+    "approvals.approval_steps_sweep_dispatch",
+}
 
 
 def project_models() -> list[type]:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from modai.demo import demo_seed
+from modai.demo import demo_forwarding_addresses, demo_seed
 
 
 class Command(BaseCommand):
@@ -15,3 +15,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login.email.ljust(width)}  {login.roles}")
         for line in connections:
             self.stdout.write(f"ERP: {line}")
+        self.stdout.write("Forward invoices to:")
+        for name, address in demo_forwarding_addresses(organization):
+            self.stdout.write(f"  {address}  ({name})")

@@ -1,0 +1,1 @@
+"""Two- and three-way matching: the pure engine (``engine``) and the service that feeds and persists it."""
