@@ -1,4 +1,4 @@
-"""Reading the audit trail: the organization-wide log with filters, CSV export, one invoice's activity.
+"""Reading the audit trail: the organization-wide log with filters and CSV export.
 
 The trail itself is written only by ``organizations.audit.audit_record`` and is append-only (the model
 refuses changes, and on PostgreSQL a trigger does too); nothing here writes. Who sees what: holders of
@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from invoices.models import Invoice
 from organizations.models import AuditEvent, User
 from organizations.permissions import Permission, UserAccess
 from organizations.tenancy import tenant_scope
@@ -177,15 +176,3 @@ def audit_events_csv(*, organization_id: int, events: QuerySet[AuditEvent]) -> I
         if len(rows) < EXPORT_CHUNK:
             return
         last = (rows[-1].created_at, rows[-1].pk)
-
-
-def invoice_activity(*, invoice: Invoice) -> QuerySet[AuditEvent]:
-    """Everything that happened to one invoice, newest first (events on it or naming it)."""
-    return (
-        AuditEvent.objects.filter(
-            Q(target_type=Invoice._meta.label_lower, target_id=str(invoice.pk))
-            | Q(metadata__invoice_id=invoice.pk)
-        )
-        .select_related("actor")
-        .order_by("-created_at", "-id")
-    )

@@ -208,6 +208,14 @@ _TITLES = {
     "invoice.submitted": "Submitted for approval",
     "invoice.archived": "Archived",
     "invoice.status_changed": "Status changed",
+    "approval.routed": "Routed for approval",
+    "approval.approved": "Step approved",
+    "approval.rejected": "Step rejected",
+    "approval.changes_requested": "Changes requested",
+    "approval.reminder_sent": "Approval reminder sent",
+    "approval.escalated": "Approval escalated",
+    "approval.recalled": "Recalled from approval",
+    "invoice.changes_requested": "Back to review",
 }
 
 
@@ -228,7 +236,7 @@ def invoice_activity(*, invoice: Invoice) -> list[TimelineEntry]:
         before, after = event.before or {}, event.after or {}
         keys = sorted({*before, *after})
         metadata = event.metadata or {}
-        note = str(metadata.get("reason") or "")
+        note = str(metadata.get("reason") or metadata.get("comment") or "")
         if "line" in metadata:
             note = f"Line {metadata['line']}" + (f": {note}" if note else "")
         entries.append(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 
 from invoices.coding.services import gl_accounts_by_external_id
 from invoices.models import Invoice, InvoiceKind
@@ -153,6 +155,10 @@ class InvoiceDetailView(TenantView):
             "arrivals": arrivals,
             "can_submit": context["can_edit"],
             "field_errors": errors or {},
+            # Panels other rooms add (the approval timeline and decision form), by dotted path.
+            "panels": [
+                import_string(path)(view=self, invoice=invoice) for path in settings.INVOICE_DETAIL_PANELS
+            ],
         }
         return render(request, "invoices/detail.html", context, status=status)
 

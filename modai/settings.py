@@ -211,7 +211,10 @@ INBOUND_IMAP_MAILBOX = env_str("INBOUND_IMAP_MAILBOX", "INBOX")
 INBOUND_IMAP_SSL = env_bool("INBOUND_IMAP_SSL", True)
 INVOICE_MAX_FILE_BYTES = env_int("INVOICE_MAX_FILE_BYTES", 25 * 1024 * 1024)
 # Dotted paths called as hook(invoice=..., actor=...) when an invoice is submitted (approval routing).
-INVOICE_SUBMITTED_HOOKS: list[str] = []
+INVOICE_SUBMITTED_HOOKS: list[str] = ["approvals.services.submit.approval_route"]
+# Dotted paths called as panel(view=..., invoice=...) for the invoice page; each returns a dict with
+# the "template" to include and its context (the approval timeline and decision form).
+INVOICE_DETAIL_PANELS: list[str] = ["approvals.panels.invoice_approval_panel"]
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

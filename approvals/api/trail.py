@@ -1,4 +1,4 @@
-"""API: the audit trail (read-only, filterable, CSV export) and one invoice's activity."""
+"""API: the audit trail (read-only, filterable, CSV export). An invoice's activity is the invoices API's."""
 
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from approvals.api.serializers import AuditEventSerializer
-from approvals.audit_trail import AuditFilters, audit_event_list, audit_events_csv, invoice_activity
-from approvals.selectors import invoice_get_for_user
-from modai.api.base import TenantAPIView, TenantReadOnlyViewSet
+from approvals.audit_trail import AuditFilters, audit_event_list, audit_events_csv
+from modai.api.base import TenantReadOnlyViewSet
 from organizations.audit import audit_record
 from organizations.models import AuditEvent
 from organizations.permissions import Permission
@@ -96,15 +94,3 @@ class AuditEventViewSet(TenantReadOnlyViewSet):
             f'attachment; filename="audit-log-{timezone.localdate():%Y%m%d}.csv"'
         )
         return response
-
-
-class InvoiceActivityView(TenantAPIView):
-    """Everything that happened to one invoice, newest first."""
-
-    permission = Permission.ENTITY_VIEW
-
-    @extend_schema(responses=AuditEventSerializer(many=True))
-    def get(self, request: Request, invoice_id: int) -> Response:
-        invoice = invoice_get_for_user(access=self.access, invoice_id=invoice_id)
-        events = invoice_activity(invoice=invoice).select_related("entity")[:500]
-        return Response(AuditEventSerializer(events, many=True).data)

@@ -33,19 +33,9 @@ urlpatterns = [
         name="api_invoice_approval",
     ),
     path(
-        "invoices/<int:invoice_id>/approval/submit/",
-        views.InvoiceApprovalSubmitView.as_view(),
-        name="api_invoice_approval_submit",
-    ),
-    path(
         "invoices/<int:invoice_id>/approval/recall/",
         views.InvoiceApprovalRecallView.as_view(),
         name="api_invoice_approval_recall",
-    ),
-    path(
-        "invoices/<int:invoice_id>/activity/",
-        trail.InvoiceActivityView.as_view(),
-        name="api_invoice_activity",
     ),
     *router.urls,
 ]

@@ -40,7 +40,7 @@ from approvals.services.policies import (
     approval_policy_save,
     approval_policy_validate,
 )
-from approvals.services.submit import approval_recall, approval_submit
+from approvals.services.submit import approval_recall
 from modai.api.base import TenantAPIView, TenantReadOnlyViewSet, TenantViewSet
 from organizations.errors import NotFoundError
 from organizations.permissions import Permission
@@ -138,20 +138,6 @@ class InvoiceApprovalView(ApprovalErrorsMixin, TenantAPIView):
     def get(self, request: Request, invoice_id: int) -> Response:
         invoice = invoice_get_for_user(access=self.access, invoice_id=invoice_id)
         return Response(_timeline_data(invoice))
-
-
-class InvoiceApprovalSubmitView(ApprovalErrorsMixin, TenantAPIView):
-    """Submit for approval: Needs review -> Pending approval, routed by the entity's current policy."""
-
-    permission = Permission.INVOICE_EDIT
-
-    @extend_schema(request=None, responses={201: ApprovalRequestSerializer(many=True)})
-    def post(self, request: Request, invoice_id: int) -> Response:
-        invoice = invoice_get_for_user(
-            access=self.access, invoice_id=invoice_id, permission=Permission.INVOICE_EDIT
-        )
-        approval_submit(invoice=invoice, actor=request.user)
-        return Response(_timeline_data(invoice), status=status.HTTP_201_CREATED)
 
 
 class InvoiceApprovalRecallView(ApprovalErrorsMixin, TenantAPIView):

@@ -14,9 +14,52 @@ from organizations.audit import audit_record
 from organizations.errors import ServiceValidationError
 from organizations.models import Entity, User
 
+# Until an entity's policy is set up, invoices go to anyone who may approve them in the entity.
+DEFAULT_DEFINITION: dict[str, Any] = {
+    "rules": [
+        {
+            "name": "All invoices",
+            "conditions": [],
+            "steps": [
+                {
+                    "name": "Approval",
+                    "mode": "any",
+                    "approvers": [
+                        {"type": "role", "role": "approver"},
+                        {"type": "role", "role": "controller"},
+                        {"type": "role", "role": "administrator"},
+                    ],
+                }
+            ],
+        }
+    ],
+    "reminder_hours": 24,
+    "escalation_hours": 0,
+}
+
 
 def approval_policy_current(*, entity: Entity) -> ApprovalPolicyVersion | None:
     return ApprovalPolicyVersion.objects.filter(entity=entity).order_by("-number").first()
+
+
+def approval_policy_current_or_default(*, entity: Entity) -> ApprovalPolicyVersion:
+    """The entity's current policy; an entity without one gets the default as its version 1 (audited)."""
+    current = approval_policy_current(entity=entity)
+    if current is not None:
+        return current
+    try:
+        return approval_policy_save(
+            entity=entity,
+            actor=None,
+            definition=DEFAULT_DEFINITION,
+            note="Default policy: anyone who may approve invoices of this entity",
+        )
+    except ServiceValidationError:
+        # Another submission created it at the same moment.
+        current = approval_policy_current(entity=entity)
+        if current is None:
+            raise
+        return current
 
 
 def _missing(wanted: set[str], found: set[str]) -> list[str]:

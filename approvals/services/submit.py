@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -10,54 +11,36 @@ from approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep, 
 from approvals.policy import policy_parse
 from approvals.routing import approval_plan_build
 from approvals.services.flow import request_advance, request_finish
-from approvals.services.policies import approval_policy_current
+from approvals.services.policies import approval_policy_current_or_default
 from invoices.models import Invoice, InvoiceStatus
 from invoices.status import InvoiceTransitionError, invoice_status_change
+from invoices.submission import invoice_submit
 from organizations.audit import audit_record
 from organizations.errors import ServiceValidationError
 from organizations.models import User
 
 
-def invoice_ready_problems(*, invoice: Invoice) -> list[str]:
-    """What must be fixed before an invoice can be submitted for approval."""
-    problems = []
-    if invoice.status != InvoiceStatus.NEEDS_REVIEW:
-        problems.append(
-            f"The invoice is {invoice.get_status_display()}; only invoices in Needs review can be submitted."
-        )
-    if invoice.vendor_id is None:
-        problems.append("Choose the vendor.")
-    if invoice.total is None:
-        problems.append("Enter the total.")
-    return problems
-
-
 def approval_submit(*, invoice: Invoice, actor: User | None) -> ApprovalRequest:
-    """Needs review -> Pending approval, routed by the entity's current policy version, in one transaction.
+    """Submit for approval: the invoices room's submission (its checks, then Needs review -> Pending
+    approval), which routes through :func:`approval_route` in the same transaction.
 
-    Routing problems (no matching rule, a step with nobody allowed to approve) refuse the submit with
-    a clear message and change nothing. A rule without steps approves the invoice at once.
+    ``settings.INVOICE_SUBMITTED_HOOKS`` names ``approval_route``, so every way of submitting (the
+    invoice page, its API, straight-through processing) is routed the same way. Refusals (the
+    invoice's own problems, or no rule matching, or a step with nobody allowed to approve) change
+    nothing and leave the caller's copy of the invoice as it was.
     """
-    problems = invoice_ready_problems(invoice=invoice)
-    if problems:
-        raise ServiceValidationError(" ".join(problems))
     try:
-        with transaction.atomic():
-            invoice_status_change(
-                invoice=invoice,
-                to=InvoiceStatus.PENDING_APPROVAL,
-                actor=actor,
-                expected_from={InvoiceStatus.NEEDS_REVIEW},
-                action="invoice.submitted",
-                fields={"submitted_by": actor},
-            )
-            return approval_route(invoice=invoice, actor=actor)
-    except Exception as error:
-        # Rolled back: the caller's copy must not keep the status the failed attempt set on it.
+        invoice_submit(invoice=invoice, actor=actor)
+    except InvoiceTransitionError as error:
         invoice.refresh_from_db(fields=["status", "submitted_by", "updated_at"])
-        if isinstance(error, InvoiceTransitionError):
-            raise ApprovalConflictError(str(error)) from None
+        raise ApprovalConflictError(str(error)) from None
+    except Exception:
+        invoice.refresh_from_db(fields=["status", "submitted_by", "updated_at"])
         raise
+    request = ApprovalRequest.objects.filter(invoice=invoice).order_by("-round").first()
+    if request is None:
+        raise ImproperlyConfigured("approval_route is missing from settings.INVOICE_SUBMITTED_HOOKS")
+    return request
 
 
 def approval_route(*, invoice: Invoice, actor: User | None) -> ApprovalRequest:
@@ -68,11 +51,7 @@ def approval_route(*, invoice: Invoice, actor: User | None) -> ApprovalRequest:
     ServiceValidationError when the invoice cannot be routed, which undoes the submission.
     """
     entity = invoice.entity
-    version = approval_policy_current(entity=entity)
-    if version is None:
-        raise ServiceValidationError(
-            f"{entity.name} has no approval policy yet; an administrator sets it up in Settings > Approval policy."
-        )
+    version = approval_policy_current_or_default(entity=entity)
     plan = approval_plan_build(
         entity=entity, policy=policy_parse(version.definition), invoice=invoice, submitter=actor
     )

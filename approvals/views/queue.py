@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from approvals.audit_trail import invoice_activity
 from approvals.errors import ApprovalConflictError, DecisionNotAllowedError
 from approvals.forms import DecisionForm
 from approvals.models import StepStatus
@@ -22,6 +21,7 @@ from approvals.selectors import (
 from approvals.services.decisions import approval_bulk_approve, approval_decide, assignment_decision_blocker
 from approvals.services.submit import approval_recall
 from invoices.models import InvoiceLine
+from invoices.selectors import invoice_activity
 from modai.web.base import TenantView
 from organizations.errors import ServiceValidationError
 from organizations.permissions import Permission
@@ -82,7 +82,7 @@ class ApprovalDecideView(TenantView):
             "invoice": invoice,
             "lines": InvoiceLine.objects.filter(invoice=invoice).select_related("gl_account"),
             "timeline": approval_timeline(invoice=invoice),
-            "activity": invoice_activity(invoice=invoice)[:50],
+            "activity": invoice_activity(invoice=invoice),
             "waiting": waiting,
             "blocker": assignment_decision_blocker(
                 assignment=assignment, invoice=invoice, user=self.request.user

@@ -65,20 +65,23 @@ def gl_accounts_by_external_id(*, entity_id: int) -> dict[str, GLAccountRow]:
     }
 
 
-_MODELS: dict[int, LearnedModel] = {}
+# organization id -> (training data fingerprint, model). The fingerprint as well as the version must
+# match: an id can come back with other data (SQLite reuses the ids of rolled-back rows).
+_MODELS: dict[int, tuple[str, LearnedModel]] = {}
 
 
 def coding_model_current() -> LearnedModel | None:
     """The organization's newest model. The payload is loaded once per version and process."""
     organization_id = require_organization_id()
-    version = CodingModel.objects.order_by("-version").values_list("version", flat=True).first()
-    if version is None:
+    newest = CodingModel.objects.order_by("-version").values_list("version", "fingerprint").first()
+    if newest is None:
         return None
+    version, fingerprint = newest
     cached = _MODELS.get(organization_id)
-    if cached is None or cached.version != version:
+    if cached is None or cached[1].version != version or cached[0] != fingerprint:
         payload = CodingModel.objects.filter(version=version).values_list("payload", flat=True).get()
-        cached = _MODELS[organization_id] = LearnedModel(version=version, payload=payload)
-    return cached
+        cached = _MODELS[organization_id] = (fingerprint, LearnedModel(version=version, payload=payload))
+    return cached[1]
 
 
 def _rules(entity_id: int) -> list[RuleFacts]:

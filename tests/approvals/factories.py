@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.test import TestCase
+from django.utils import timezone
 
 from approvals.models import ApprovalAssignment, ApprovalPolicyVersion, ApprovalRequest
 from approvals.services.policies import approval_policy_save
@@ -87,28 +89,64 @@ def employee_create(
     )
 
 
-def purchase_order_line_create(entity: Entity, vendor: Vendor | None = None) -> PurchaseOrderLine:
+def purchase_order_line_create(
+    entity: Entity, vendor: Vendor | None = None, amount: str = "1000.00"
+) -> PurchaseOrderLine:
+    """An open PO with one line, ordered and received once at ``amount``, so an invoice for it matches."""
     number = next(_numbers)
     order = PurchaseOrder.objects.create(
-        entity=entity, external_id=f"PO-{number}", number=f"PO{number:05d}", vendor=vendor
+        entity=entity,
+        external_id=f"PO-{number}",
+        number=f"PO{number:05d}",
+        vendor=vendor,
+        currency="USD",
+        total=Decimal(amount),
     )
     return PurchaseOrderLine.objects.create(
-        entity=entity, purchase_order=order, external_id=f"POL-{number}", line_number=1
+        entity=entity,
+        purchase_order=order,
+        external_id=f"POL-{number}",
+        line_number=1,
+        description="Ordered goods",
+        quantity_ordered=Decimal("1"),
+        quantity_received=Decimal("1"),
+        unit_price=Decimal(amount),
+        amount=Decimal(amount),
     )
+
+
+def default_gl_account(entity: Entity) -> GLAccount:
+    return GLAccount.objects.filter(entity=entity, external_id="GL-6000").first() or gl_account_create(
+        entity, "6000", "General expenses"
+    )
+
+
+_SUM_OF_LINES = "sum of lines"
 
 
 def invoice_create(
     entity: Entity,
-    total: str | None = "1000.00",
+    total: str | None = _SUM_OF_LINES,
     vendor: Vendor | None = None,
     lines: list[dict[str, Any]] | None = None,
     status: str = InvoiceStatus.NEEDS_REVIEW,
     kind: str = InvoiceKind.INVOICE,
     **fields: Any,
 ) -> Invoice:
-    """An invoice ready for approval (Needs review, vendor, total), with one line unless ``lines`` says."""
+    """An invoice ready for approval: Needs review, vendor, number, date, total, coded lines that add up.
+
+    Without ``lines``, one line for the total (1000.00 by default); without ``total``, the lines' sum.
+    A line's ``purchase_order_line`` also makes its PO the invoice's PO.
+    """
     if vendor is None and "vendor" not in fields:
         vendor = Vendor.objects.filter(entity=entity).first() or vendor_create(entity)
+    lines = lines if lines is not None else [{}]
+    if total == _SUM_OF_LINES:
+        amounts = [Decimal(line["amount"]) for line in lines if "amount" in line]
+        total = str(sum(amounts)) if len(amounts) == len(lines) else "1000.00"
+    purchase_order_lines = [line["purchase_order_line"] for line in lines if line.get("purchase_order_line")]
+    # Coding set by a person: the invoice's own analysis keeps it when the invoice is submitted.
+    coder = User.objects.filter(organization_id=entity.organization_id).order_by("pk").first()
     number = next(_numbers)
     invoice = Invoice.objects.create(
         entity=entity,
@@ -117,20 +155,29 @@ def invoice_create(
         vendor=vendor,
         vendor_name=vendor.name if vendor else "",
         invoice_number=fields.pop("invoice_number", f"INV-{number}"),
+        invoice_date=fields.pop("invoice_date", datetime.date.today()),
         currency=fields.pop("currency", "USD"),
         total=Decimal(total) if total is not None else None,
+        purchase_order=purchase_order_lines[0].purchase_order if purchase_order_lines else None,
+        po_number=purchase_order_lines[0].purchase_order.number if purchase_order_lines else "",
         **fields,
     )
-    for index, line in enumerate(lines if lines is not None else [{}], start=1):
+    for index, line in enumerate(lines, start=1):
+        amount = Decimal(line.get("amount", total if len(lines) == 1 and total is not None else "0"))
         InvoiceLine.objects.create(
             entity=entity,
             invoice=invoice,
             line_number=index,
             description=line.get("description", f"Line {index}"),
-            amount=Decimal(line.get("amount", total or "0")),
-            gl_account=line.get("gl_account"),
+            quantity=Decimal("1"),
+            unit_price=amount,
+            amount=amount,
+            gl_account=line.get("gl_account") or default_gl_account(entity),
             dimensions=line.get("dimensions", {}),
+            coded_by=coder,
+            coded_at=timezone.now(),
             purchase_order_line=line.get("purchase_order_line"),
+            match={"paired_by": "person"} if line.get("purchase_order_line") else {},
         )
     return invoice
 

@@ -123,16 +123,12 @@ def test_submit_my_approvals_decide_and_timeline(tenant: Tenant, other_tenant: T
         policy_save(tenant.entity, rule("All", step("One", role("approver"))))
         invoice = invoice_create(tenant.entity)
     clerk, approver = api(tenant.user("ap_specialist")), api(tenant.user("approver"))
-    assert (
-        approver.post(f"/api/v1/invoices/{invoice.pk}/approval/submit/").status_code == 403
-    )  # no invoice.edit
+    # The invoices API's submit routes through approvals in the same transaction.
     with on_commit_run():
-        submitted = clerk.post(f"/api/v1/invoices/{invoice.pk}/approval/submit/")
-    assert submitted.status_code == 201
-    assert submitted.json()[0]["steps"][0]["assignments"][0]["user"]["email"] == tenant.user("approver").email
-    again = clerk.post(f"/api/v1/invoices/{invoice.pk}/approval/submit/")
-    assert again.status_code == 400
-    assert "only invoices in Needs review can be submitted" in again.json()["detail"]
+        submitted = clerk.post(f"/api/v1/invoices/{invoice.pk}/submit/")
+    assert (submitted.status_code, submitted.json()["status"]) == (200, "pending_approval")
+    timeline = clerk.get(f"/api/v1/invoices/{invoice.pk}/approval/").json()
+    assert timeline[0]["steps"][0]["assignments"][0]["user"]["email"] == tenant.user("approver").email
     queue = approver.get("/api/v1/approvals/").json()
     assert [(item["invoice"]["id"], item["can_approve"]) for item in queue] == [(invoice.pk, True)]
     item_id = queue[0]["id"]

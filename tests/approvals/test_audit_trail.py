@@ -12,10 +12,12 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from approvals.audit_trail import AuditFilters, audit_event_list, csv_cell
+from approvals.models import ApprovalAssignment
+from approvals.services.decisions import approval_decide
 from organizations.audit import audit_record
 from organizations.models import AuditEvent, User
 from organizations.permissions import user_access_load
-from organizations.services import api_token_create, entity_update
+from organizations.services import api_token_create
 from organizations.tenancy import tenant_scope
 from tests.approvals.factories import invoice_create, policy_save, role, rule, step, submit
 from tests.conftest import postgresql_only
@@ -197,22 +199,22 @@ def test_the_database_refuses_to_change_or_delete_audit_rows(
         assert AuditEvent.objects.get(pk=history["a"].pk).action == "invoice.field_edited"
 
 
-def test_an_invoice_shows_its_activity(tenant: Tenant, other_tenant: Tenant) -> None:
+def test_an_invoice_shows_its_approval_in_its_activity(tenant: Tenant, other_tenant: Tenant) -> None:
     with tenant_scope(tenant.organization):
         policy_save(tenant.entity, rule("All", step("One", role("approver"))))
         invoice = invoice_create(tenant.entity)
         submit(invoice, tenant.user("ap_specialist"))
-        audit_record(
-            action="invoice.line_coded",
-            actor=tenant.user("ap_specialist"),
-            entity=tenant.entity,
-            metadata={"invoice_id": invoice.pk, "line": 1},
+        assignment = ApprovalAssignment.objects.get(step__request__invoice=invoice)
+        approval_decide(
+            assignment_id=assignment.pk, user=tenant.user("approver"), decision="approved", comment="Fine"
         )
-        entity_update(actor=tenant.admin, entity=tenant.entity, name="Renamed")
     activity = api(tenant.user("auditor")).get(f"/api/v1/invoices/{invoice.pk}/activity/").json()
-    assert [event["action"] for event in activity] == [
-        "invoice.line_coded",
-        "approval.routed",
-        "invoice.submitted",
+    assert [(entry["title"], entry["actor"]) for entry in activity][-5:] == [
+        ("Submitted for approval", str(tenant.user("ap_specialist"))),
+        ("Routed for approval", str(tenant.user("ap_specialist"))),
+        ("Step approved", str(tenant.user("approver"))),
+        ("Approved", str(tenant.user("approver"))),
+        ("Push queued", str(tenant.user("approver"))),
     ]
+    assert activity[-3]["note"] == "Fine"
     assert api(other_tenant.admin).get(f"/api/v1/invoices/{invoice.pk}/activity/").status_code == 404

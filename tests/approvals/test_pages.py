@@ -258,7 +258,7 @@ def test_auditors_are_read_only_everywhere(tenant: Tenant, waiting: list[Invoice
         ("post", f"/api/v1/approvals/{assignment_id}/decision/", {"decision": "approved"}),
         ("post", "/api/v1/approvals/bulk-approve/", {"ids": [assignment_id]}),
         ("put", f"/api/v1/entities/{tenant.entity.pk}/approval-policy/", {"definition": {"rules": []}}),
-        ("post", f"/api/v1/invoices/{waiting[0].pk}/approval/submit/", {}),
+        ("post", f"/api/v1/invoices/{waiting[0].pk}/submit/", {}),
         ("post", f"/api/v1/invoices/{waiting[0].pk}/approval/recall/", {}),
         ("post", "/api/v1/approver-groups/", {"name": "Mine"}),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from approvals.models import ApprovalRequest, ApprovalStep, RequestStatus, StepStatus
+from approvals.models import ApprovalPolicyVersion, ApprovalRequest, ApprovalStep, RequestStatus, StepStatus
 from approvals.services.groups import approver_group_create
 from approvals.services.submit import approval_submit
 from invoices.models import Invoice, InvoiceStatus
@@ -214,12 +214,30 @@ def test_people_without_approval_permission_are_left_out(tenant: Tenant) -> None
         assert asked(invoice) == [(1, "Named", [tenant.user("approver").email])]
 
 
-def test_no_matching_rule_or_no_policy_refuses_and_changes_nothing(tenant: Tenant) -> None:
+def test_without_a_policy_the_entity_gets_the_default_as_version_1(tenant: Tenant) -> None:
+    with tenant_scope(tenant.organization):
+        invoice = invoice_create(tenant.entity)
+        submit(invoice, tenant.user("ap_specialist"))
+        version = ApprovalPolicyVersion.objects.get(entity=tenant.entity)
+        assert (version.number, version.created_by, version.definition["rules"][0]["name"]) == (
+            1,
+            None,
+            "All invoices",
+        )
+        assert asked(invoice) == [
+            (
+                1,
+                "Approval",
+                sorted(tenant.user(role).email for role in ("approver", "controller", "administrator")),
+            )
+        ]
+        assert not ApprovalPolicyVersion.objects.filter(entity=tenant.other_entity).exists()
+
+
+def test_no_matching_rule_refuses_and_changes_nothing(tenant: Tenant) -> None:
     clerk = tenant.user("ap_specialist")
     with tenant_scope(tenant.organization):
         invoice = invoice_create(tenant.entity, total="50.00")
-        with pytest.raises(ServiceValidationError, match="has no approval policy yet"):
-            approval_submit(invoice=invoice, actor=clerk)
         policy_save(
             tenant.entity,
             rule("Big", APPROVER_STEP, conditions=[{"type": "amount", "operator": "gte", "value": "1000"}]),
@@ -228,21 +246,23 @@ def test_no_matching_rule_or_no_policy_refuses_and_changes_nothing(tenant: Tenan
             ServiceValidationError, match="No rule of the approval policy matches this invoice"
         ):
             approval_submit(invoice=invoice, actor=clerk)
+        assert invoice.status == InvoiceStatus.NEEDS_REVIEW
         assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.NEEDS_REVIEW
         assert not AuditEvent.objects.filter(
             target_type="invoices.invoice", target_id=str(invoice.pk)
         ).exists()
 
 
-def test_incomplete_invoices_cannot_be_submitted(tenant: Tenant) -> None:
+def test_the_invoices_own_problems_refuse_the_submit(tenant: Tenant) -> None:
     with tenant_scope(tenant.organization):
         policy_save(tenant.entity, rule("All", APPROVER_STEP))
         no_total = invoice_create(tenant.entity, total=None)
-        with pytest.raises(ServiceValidationError, match="Enter the total"):
+        with pytest.raises(ServiceValidationError, match="Missing total"):
             approval_submit(invoice=no_total, actor=tenant.user("ap_specialist"))
         approved = invoice_create(tenant.entity, status=InvoiceStatus.APPROVED)
-        with pytest.raises(ServiceValidationError, match="only invoices in Needs review can be submitted"):
+        with pytest.raises(ServiceValidationError, match="only invoices in review can be submitted"):
             approval_submit(invoice=approved, actor=tenant.user("ap_specialist"))
+        assert not ApprovalRequest.objects.exists()
 
 
 def test_a_rule_without_steps_approves_at_once(tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:

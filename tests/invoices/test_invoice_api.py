@@ -153,6 +153,7 @@ def test_edits_coding_notices_and_submit(tenant: Tenant, other_tenant: Tenant, s
         "Line added",
         "Line deleted",
         "Submitted for approval",
+        "Routed for approval",
     ]
     assert activity[3]["changes"] == [
         ["due_date", "2026-04-01", "2026-04-15"],
