@@ -23,6 +23,7 @@ from invoices.models import Document, Invoice, InvoiceKind, InvoiceLine, Invoice
 from invoices.status import invoice_status_change
 from invoices.submission import invoice_submit
 from organizations.audit import audit_record
+from organizations.errors import ServiceValidationError
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -188,15 +189,20 @@ def _invoice_create(*, document_id: int, result: ExtractionResult, page_count: i
             },
         )
         analysis = invoice_analyze(invoice=invoice)
+        refused = ""
         if analysis.settings.auto_submit and analysis.clean:
-            invoice_submit(invoice=invoice, actor=None, analysis=analysis)
-        else:
-            invoice_status_change(
-                invoice=invoice,
-                to=InvoiceStatus.NEEDS_REVIEW,
-                actor=None,
-                expected_from={InvoiceStatus.PROCESSING},
-                action="invoice.ready_for_review",
-                reason=f"{len(analysis.blocking)} error notice(s)" if analysis.blocking else "",
-            )
+            try:
+                invoice_submit(invoice=invoice, actor=None, analysis=analysis)
+                return invoice
+            except ServiceValidationError as error:
+                # e.g. approval routing found no rule for it: a person takes it from Needs review.
+                refused = f"not submitted automatically: {error.message}"
+        invoice_status_change(
+            invoice=invoice,
+            to=InvoiceStatus.NEEDS_REVIEW,
+            actor=None,
+            expected_from={InvoiceStatus.PROCESSING},
+            action="invoice.ready_for_review",
+            reason=refused or (f"{len(analysis.blocking)} error notice(s)" if analysis.blocking else ""),
+        )
     return invoice

@@ -1,4 +1,5 @@
-"""The invoice page: Submit for approval routes through approvals; the approval panel decides there."""
+"""The invoice page: Submit for approval routes through approvals; the approval panel decides there;
+straight-through processing is routed the same way."""
 
 from __future__ import annotations
 
@@ -7,10 +8,18 @@ from django.test import Client
 
 from approvals.models import ApprovalAssignment, ApprovalRequest
 from invoices.models import Invoice, InvoiceStatus
-from organizations.models import User
+from organizations.models import AuditEvent, User
 from organizations.tenancy import tenant_scope
 from tests.approvals.factories import invoice_create, on_commit_run, person, policy_save, rule, step
 from tests.factories import Tenant
+from tests.invoices.factories import (
+    gl_account_make,
+    invoice_from_pdf,
+    purchase_order_make,
+    settings_make,
+    vendor_make,
+)
+from tests.invoices.pdfs import PdfLine, invoice_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +76,56 @@ def test_a_routing_problem_is_shown_on_the_invoice_page_and_changes_nothing(tena
     with tenant_scope(tenant.organization):
         assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.NEEDS_REVIEW
         assert not ApprovalRequest.objects.exists()
+
+
+def test_straight_through_processing_routes_and_a_refusal_leaves_the_invoice_in_review(
+    tenant: Tenant,
+) -> None:
+    with tenant_scope(tenant.organization):
+        vendor = vendor_make(tenant.entity, tax_id="12-3456789")
+        account = gl_account_make(tenant.entity, "6100", "Office supplies")
+        settings_make(tenant.entity, auto_submit=True)
+        for number in ("PO-2001", "PO-2002"):
+            purchase_order_make(
+                tenant.entity,
+                number,
+                vendor,
+                [
+                    {
+                        "description": "Office chairs ergonomic",
+                        "quantity_ordered": 2,
+                        "unit_price": "150",
+                        "account_external_id": account.external_id,
+                    },
+                    {
+                        "description": "Printer paper A4 box",
+                        "quantity_ordered": 10,
+                        "unit_price": "4.50",
+                        "account_external_id": account.external_id,
+                    },
+                ],
+            )
+        policy_save(
+            tenant.entity,
+            rule(
+                "Large only",
+                step("One", person(tenant.user("approver"))),
+                conditions=[{"type": "amount", "operator": "gte", "value": "100000"}],
+            ),
+        )
+        refused = invoice_from_pdf(tenant.entity, invoice_pdf(po_number="PO-2001"))
+        assert refused.status == InvoiceStatus.NEEDS_REVIEW
+        event = AuditEvent.objects.get(action="invoice.ready_for_review", target_id=str(refused.pk))
+        assert event.metadata["reason"].startswith(
+            "not submitted automatically: No rule of the approval policy matches this invoice"
+        )
+        policy_save(tenant.entity, rule("All", step("One", person(tenant.user("approver")))))
+        routed = invoice_from_pdf(
+            tenant.entity,
+            invoice_pdf(
+                number="N-2", po_number="PO-2002", lines=(PdfLine("Office chairs ergonomic", "1", "150.00"),)
+            ),
+        )
+        assert routed.status == InvoiceStatus.PENDING_APPROVAL
+        request = ApprovalRequest.objects.get(invoice=routed)
+        assert (request.submitted_by, request.policy_version.number) == (None, 2)
