@@ -43,6 +43,9 @@ HEARTBEAT_SECONDS = 10
 APPROVAL_SWEEP_SECONDS = 900
 # How often the sync dispatcher looks for due integrations (each has its own interval, default 15 min).
 SYNC_DISPATCH_SECONDS = float(os.environ.get("SYNC_DISPATCH_SECONDS") or 30)
+# The push outbox sweeper and the payment status pulls (settings.PUSH_SWEEP_SECONDS, PAYMENT_PULL_SECONDS).
+PUSH_SWEEP_SECONDS = float(os.environ.get("PUSH_SWEEP_SECONDS") or 60)
+PAYMENT_DISPATCH_SECONDS = float(os.environ.get("PAYMENT_DISPATCH_SECONDS") or 60)
 
 app.conf.beat_schedule = {
     "heartbeat": beat_entry("modai.heartbeat", HEARTBEAT_SECONDS),
@@ -50,5 +53,7 @@ app.conf.beat_schedule = {
     # Does nothing unless INBOUND_IMAP_HOST is set.
     "invoices-imap-poll": beat_entry("invoices.imap_mailbox_poll", 60),
     "invoices-documents-requeue": beat_entry("invoices.documents_requeue", 300),
+    "push-sweep": beat_entry("sync.push_deliveries_sweep", PUSH_SWEEP_SECONDS),
+    "payments-dispatch": beat_entry("sync.payment_status_pulls_dispatch", PAYMENT_DISPATCH_SECONDS),
     "approvals-sweep": beat_entry("approvals.approval_steps_sweep_dispatch", APPROVAL_SWEEP_SECONDS),
 }

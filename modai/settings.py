@@ -98,6 +98,13 @@ TEMPLATES = [
 
 # --- database ---------------------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL")
+_SQLITE_OPTIONS = {
+    # Web, worker and beat share the file: WAL lets readers run beside one writer, and IMMEDIATE
+    # transactions take the write lock up front instead of failing mid-way.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
 if _database_url:
     _database = dj_database_url.parse(_database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
     if _database["ENGINE"] == "django.db.backends.postgresql":
@@ -106,6 +113,10 @@ if _database_url:
         _database.setdefault("OPTIONS", {})
         # Server-side cursors would wrap statements in DECLARE, which the tenant prefix cannot enter.
         _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    elif _database["ENGINE"] == "django.db.backends.sqlite3":
+        # A SQLite file named by URL (a test's worker process) gets the embedded default's options.
+        _database["CONN_MAX_AGE"] = 0
+        _database["OPTIONS"] = dict(_SQLITE_OPTIONS)
     DATABASES = {"default": _database}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -113,13 +124,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "modai.sqlite3",
-            "OPTIONS": {
-                # Web, worker and beat share the file: WAL lets readers run beside one writer, and
-                # IMMEDIATE transactions take the write lock up front instead of failing mid-way.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-            },
+            "OPTIONS": dict(_SQLITE_OPTIONS),
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
@@ -215,6 +220,22 @@ INVOICE_SUBMITTED_HOOKS: list[str] = ["approvals.services.submit.approval_route"
 # Dotted paths called as panel(view=..., invoice=...) for the invoice page; each returns a dict with
 # the "template" to include and its context (the approval timeline and decision form).
 INVOICE_DETAIL_PANELS: list[str] = ["approvals.panels.invoice_approval_panel"]
+
+# --- push to the ERP (sync.push) ---------------------------------------------------------------
+# How long a worker holds a delivery while it talks to the ERP; a delivery held longer (a dead worker)
+# is taken over and looked up in the ERP before anything is sent again. Keep it above the connector's
+# longest call (read timeout x attempts, plus rate-limit waits).
+PUSH_LEASE_SECONDS = env_int("PUSH_LEASE_SECONDS", 300)
+# Retryable failures (timeouts, 5xx, 429) in a row before a delivery gives up and shows a Sync error.
+PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 8)
+# Backoff between retries: full jitter over base x 2^n, capped; a 429's Retry-After wins when longer.
+PUSH_RETRY_BASE_MS = env_int("PUSH_RETRY_BASE_MS", 2000)
+PUSH_RETRY_MAX_SECONDS = env_int("PUSH_RETRY_MAX_SECONDS", 600)
+# How often beat sweeps the outbox for deliveries no worker is busy with (a lost task, a dead worker);
+# a queued delivery untouched this long counts as lost.
+PUSH_SWEEP_SECONDS = env_int("PUSH_SWEEP_SECONDS", 60)
+# How often beat pulls payment status for each connected integration.
+PAYMENT_PULL_SECONDS = env_int("PAYMENT_PULL_SECONDS", 900)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -72,6 +72,9 @@ class Integration(TenantModel):
     first_synced_at = models.DateTimeField(null=True, blank=True)
     last_reconciled_at = models.DateTimeField(null=True, blank=True)
     last_webhook_at = models.DateTimeField(null=True, blank=True)
+    # Payment status pulls: the ERP change time to resume from, and when the last pull finished.
+    payments_watermark = models.DateTimeField(null=True, blank=True)
+    payments_pulled_at = models.DateTimeField(null=True, blank=True)
     lease_owner = models.CharField(max_length=120, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(default=timezone.now)
@@ -284,6 +287,13 @@ class PushStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     DELIVERED = "delivered", "Posted"
     REJECTED = "rejected", "Rejected by the ERP"
+    # Retryable errors outlasted the retries: a person retries (the ERP is asked first whether it has it).
+    FAILED = "failed", "Failed"
+
+
+# Deliveries a worker may pick up, and those a person may retry.
+PUSH_OPEN_STATUSES = frozenset({PushStatus.WAITING, PushStatus.PENDING, PushStatus.SENDING})
+PUSH_RETRYABLE_STATUSES = frozenset({PushStatus.REJECTED, PushStatus.FAILED})
 
 
 class PushDelivery(TenantModel):
@@ -306,6 +316,19 @@ class PushDelivery(TenantModel):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Sending state: every try counts in ``attempts``; ``failures_in_row`` (retryable failures since the
+    # last success or person's retry) drives the backoff and the give-up point.
+    attempts = models.PositiveIntegerField(default=0)
+    failures_in_row = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=120, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The ERP's side once delivered, and the last error in the ERP's words (never a secret).
+    erp_external_id = models.CharField(max_length=100, blank=True)
+    erp_number = models.CharField(max_length=100, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_class = models.CharField(max_length=80, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -314,6 +337,55 @@ class PushDelivery(TenantModel):
                 fields=["integration", "idempotency_key"], name="push_delivery_unique_key_per_integration"
             ),
         ]
+        indexes = [
+            models.Index(fields=["organization", "status", "next_attempt_at"], name="push_delivery_due")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference} ({self.get_status_display()})"
+
+    @property
+    def is_retryable(self) -> bool:
+        return self.status in PUSH_RETRYABLE_STATUSES
+
+
+class PushAttemptOutcome(models.TextChoices):
+    SENDING = "sending", "Sending"
+    CREATED = "created", "Created in the ERP"
+    FOUND = "found", "Found already in the ERP"
+    RETRYABLE = "retryable", "Failed, will retry"
+    GAVE_UP = "gave_up", "Failed, retries exhausted"
+    REJECTED = "rejected", "Rejected by the ERP"
+    WAITING = "waiting", "Waiting for the ERP connection"
+    INTERRUPTED = "interrupted", "Interrupted (the worker stopped)"
+
+
+class PushAttempt(TenantModel):
+    """One try of one delivery: what was sent (a summary, never a secret), how it ended, how long it took.
+
+    Written as ``sending`` before the ERP is called, so a try cut short by a dead worker still shows.
+    """
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    delivery = models.ForeignKey(PushDelivery, on_delete=models.CASCADE, related_name="attempts_made")
+    number = models.PositiveIntegerField()
+    outcome = models.CharField(
+        max_length=20, choices=PushAttemptOutcome.choices, default=PushAttemptOutcome.SENDING
+    )
+    # {"operation": "create_bill", "idempotency_key", "reference", "vendor", "number", "total", "lines", "looked_up"}
+    request_summary = models.JSONField(default=dict, blank=True)
+    erp_external_id = models.CharField(max_length=100, blank=True)
+    error_class = models.CharField(max_length=80, blank=True)
+    error = models.TextField(blank=True)
+    worker = models.CharField(max_length=120, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["delivery_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="push_attempt_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of {self.delivery_id}: {self.get_outcome_display()}"
