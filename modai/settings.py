@@ -259,6 +259,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "invoices.models.InvoiceStatus",
+        "InvoiceKindEnum": "invoices.models.InvoiceKind",
+        "InboundMessageStatusEnum": "invoices.models.InboundMessage.Status",
+    },
 }
 
 LOGGING = {

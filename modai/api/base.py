@@ -61,8 +61,22 @@ class TenantAPIMixin:
                 self._tenant_token = None
 
     def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return self._schema_queryset()
         tenancy.require_organization_id()
         return self.scoped_queryset()
+
+    def _schema_queryset(self) -> QuerySet:
+        """An empty queryset of the endpoint's model, for OpenAPI generation (no request, no tenant).
+
+        The model comes from the serializer; ``none()`` keeps any query from running.
+        """
+        serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
+        model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+        if model is not None:
+            return model._base_manager.none()
+        with tenancy.tenant_scope(0):  # an organization id that never exists
+            return self.scoped_queryset().none()
 
     def scoped_queryset(self) -> QuerySet:
         raise exceptions.MethodNotAllowed(self.request.method)  # type: ignore[attr-defined]
