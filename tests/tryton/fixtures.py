@@ -10,7 +10,10 @@ the top-level ``conftest.py``:
 - ``tryton_admin``: a ``TrytonClient`` logged in as the Tryton administrator, for doing what people do
   in Tryton (``tests.tryton.erp_actions``: pay an invoice, rename or archive a supplier...);
 - ``tryton_connector``: a fresh ``TrytonConnector`` on the integration user, closed after the test;
-- ``tryton_full_pull``: every stream pulled once right after seeding, before any test changes Tryton.
+- ``tryton_full_pull``: every stream pulled once right after seeding, before any test changes Tryton;
+- ``tryton_pristine`` (module scope): a second server of the module's own, on a copy of the database as
+  seeded, for tests that assert against the seed after changing Tryton (the session's server is shared
+  by every Tryton test and changes as they go).
 
 Timings of the setup steps are collected in ``TIMINGS``, printed at the end of a run without xdist and
 written to ``var/tryton/timings.txt``.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -31,6 +35,7 @@ from tests.tryton.seed import INTEGRATION_LOGIN, INTEGRATION_PASSWORD, TrytonSee
 from tests.tryton.server import VAR_ROOT, TrytonServer
 
 TIMINGS: dict[str, str] = {}
+SEEDED_SNAPSHOT = "seeded"
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +70,7 @@ def tryton_seed(tryton_server: TrytonServer) -> TrytonSeed:
         seed = database_seed(client)
     finally:
         client.close()
+    tryton_server.database_snapshot(SEEDED_SNAPSHOT)
     TIMINGS["seeding"] = f"{time.perf_counter() - started:.1f} s ({client.stats.api_calls} calls)"
     return seed
 
@@ -114,6 +120,32 @@ def tryton_connector(tryton_credentials: dict[str, str]) -> Iterator[TrytonConne
         yield connector
     finally:
         connector.close()
+
+
+@dataclass
+class PristineTryton:
+    """A server of one test module's own, started on the database as seeded (``tryton_seed``'s ids)."""
+
+    server: TrytonServer
+    seed: TrytonSeed
+    admin: TrytonClient
+    credentials: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def tryton_pristine(tryton_server: TrytonServer, tryton_seed: TrytonSeed) -> Iterator[PristineTryton]:
+    started = time.perf_counter()
+    server = TrytonServer.start(database_file=tryton_server.session_folder / f"{SEEDED_SNAPSHOT}.sqlite")
+    TIMINGS["pristine server start"] = f"{time.perf_counter() - started:.1f} s"
+    admin = admin_client_build(server)
+    try:
+        admin.login()
+        yield PristineTryton(
+            server=server, seed=tryton_seed, admin=admin, credentials=integration_credentials(server)
+        )
+    finally:
+        admin.close()
+        server.stop()
 
 
 def timings_write() -> None:

@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -233,7 +234,8 @@ class TrytonServer:
         self.log_path = self.session_folder / "trytond.log"
 
     @classmethod
-    def start(cls, *, attempts: int = 3) -> TrytonServer:
+    def start(cls, *, attempts: int = 3, database_file: Path | None = None) -> TrytonServer:
+        """Start on a copy of the template, or of ``database_file`` (a ``database_snapshot``)."""
         timings = SetupTimings()
         root = cache_root()
         with _cache_lock(root):
@@ -244,7 +246,7 @@ class TrytonServer:
         _stale_sessions_remove(sessions)
         session_folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=sessions))
         (session_folder / "attachments").mkdir()
-        shutil.copyfile(template_file, session_folder / f"{DATABASE}.sqlite")
+        shutil.copyfile(database_file or template_file, session_folder / f"{DATABASE}.sqlite")
         started = time.perf_counter()
         last_error: TrytonServerError | None = None
         # A free port can be taken by someone else between probing and binding: try a few.
@@ -326,6 +328,19 @@ class TrytonServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=STOP_TIMEOUT)
+
+    def database_snapshot(self, name: str) -> Path:
+        """A consistent copy of the database as it is now (SQLite's online backup), kept in the session
+        folder until ``stop``; ``TrytonServer.start(database_file=...)`` serves a copy of it."""
+        target_path = self.session_folder / f"{name}.sqlite"
+        source = sqlite3.connect(self.session_folder / f"{DATABASE}.sqlite")
+        target = sqlite3.connect(target_path)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        return target_path
 
     def stop(self) -> None:
         """Stop the process and remove the session's files. Safe to call twice."""
