@@ -172,6 +172,7 @@ class ApiTokenViewSet(TenantViewSet):
 
     serializer_class = ApiTokenSerializer
     permission = None
+    idempotency_supported = False  # the answer carries the new key, which is never stored
 
     def scoped_queryset(self) -> QuerySet[ApiToken]:
         return api_token_list(user=self.request.user)

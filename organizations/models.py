@@ -167,6 +167,33 @@ class ApiToken(TenantModel):
         return self.revoked_at is None
 
 
+class ApiIdempotencyKey(TenantModel):
+    """A creating API request sent with an ``Idempotency-Key``, and the answer it got.
+
+    A repeat of the request with the same key (same user, same method, path and body) gets the stored
+    answer instead of running again; the same key with a different request is refused. A row without
+    ``status_code`` is a request still running. Rows older than a day are replaced on reuse.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_per_user")]
+        indexes = [models.Index(fields=["user", "created_at"], name="api_idempotency_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"
+
+
 class AuditEventQuerySet(TenantQuerySet):
     def update(self, **kwargs: Any) -> int:
         raise AuditImmutableError("audit events cannot be changed")

@@ -16,8 +16,15 @@ from rest_framework import exceptions, generics, mixins, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from modai.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from modai.api.idempotency import (
+    IdempotentReplay,
+    idempotency_abandon,
+    idempotency_begin,
+    idempotency_finish,
+)
 from organizations import tenancy
-from organizations.models import Entity
+from organizations.models import ApiIdempotencyKey, Entity
 from organizations.permissions import Permission, UserAccess, user_access_load
 from organizations.selectors import entity_get_for_user
 
@@ -26,10 +33,13 @@ class TenantAPIMixin:
     permission: ClassVar[Permission | None] = Permission.ENTITY_VIEW
     permissions_by_action: ClassVar[dict[str, Permission]] = {}
     entity_url_kwarg: ClassVar[str] = "entity_id"
+    # False on endpoints whose answer holds a secret shown once: it must not be stored for replay.
+    idempotency_supported: ClassVar[bool] = True
 
     access: UserAccess
     entity: Entity | None = None
     _tenant_token: contextvars.Token[int | None] | None = None
+    _idempotency: ApiIdempotencyKey | None = None
 
     def required_permission(self) -> Permission | None:
         action = getattr(self, "action", None) or self.request.method.lower()  # type: ignore[attr-defined]
@@ -47,13 +57,33 @@ class TenantAPIMixin:
             permission, entity_id=self.entity.pk if self.entity is not None else None
         ):
             raise exceptions.PermissionDenied("You do not have permission to do this.")
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if request.method == "POST" and key is not None:
+            if not self.idempotency_supported:
+                raise exceptions.ValidationError(
+                    {IDEMPOTENCY_HEADER: ["Not supported here: the answer holds a secret that is shown once."]}
+                )
+            self._idempotency = idempotency_begin(request=request, key=key.strip())
+
+    def handle_exception(self, exc: Exception) -> Any:
+        if isinstance(exc, IdempotentReplay):
+            return exc.response()
+        return super().handle_exception(exc)  # type: ignore[misc]
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         self._tenant_token = None
+        self._idempotency = None
         try:
-            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+            try:
+                response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+            except BaseException:
+                if self._idempotency is not None:
+                    idempotency_abandon(record=self._idempotency)
+                raise
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()  # inside the scope: rendering may still read the database
+            if self._idempotency is not None:
+                idempotency_finish(record=self._idempotency, response=response)
             return response
         finally:
             if self._tenant_token is not None:
