@@ -272,5 +272,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per ERP request drowns everything else; connectors log what matters themselves.
+        "httpx": {"level": env_str("HTTP_LOG_LEVEL", "WARNING")},
+        "httpcore": {"level": "WARNING"},
+    },
 }

@@ -60,9 +60,8 @@ class TenantAPIMixin:
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if request.method == "POST" and key is not None:
             if not self.idempotency_supported:
-                raise exceptions.ValidationError(
-                    {IDEMPOTENCY_HEADER: ["Not supported here: the answer holds a secret that is shown once."]}
-                )
+                message = "Not supported here: the answer holds a secret that is shown once."
+                raise exceptions.ValidationError({IDEMPOTENCY_HEADER: [message]})
             self._idempotency = idempotency_begin(request=request, key=key.strip())
 
     def handle_exception(self, exc: Exception) -> Any:
