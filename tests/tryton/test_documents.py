@@ -112,6 +112,33 @@ def test_a_vendor_credit_is_posted_as_a_supplier_credit_note(tryton_connector, t
     }
 
 
+def test_unit_prices_kept_with_six_decimal_places_post_as_tryton_writes_them(
+    tryton_connector, tryton_admin, tryton_seed
+):
+    bill = service_bill(tryton_seed, amount="450.00")
+    bill = dataclasses.replace(
+        bill,
+        lines=(
+            dataclasses.replace(bill.lines[0], quantity=Decimal("2.0000"), unit_price=Decimal("150.000000")),
+            dataclasses.replace(
+                bill.lines[0],
+                quantity=Decimal("4"),
+                unit_price=Decimal("37.512500"),
+                amount=Decimal("150.05"),
+            ),
+        ),
+        subtotal=Decimal("450.05"),
+        total=Decimal("450.05"),
+    )
+
+    posted = tryton_connector.create_bill(bill, idempotency_key="key-digits")
+
+    (invoice,) = tryton_admin.read("account.invoice", [int(posted.external_id)], ["lines", "total_amount"])
+    prices = tryton_admin.read("account.invoice.line", invoice["lines"], ["unit_price"])
+    assert sorted(line["unit_price"] for line in prices) == [Decimal("37.5125"), Decimal("150")]
+    assert invoice["total_amount"] == Decimal("450.05")
+
+
 def test_a_bill_dated_in_a_closed_period_is_rejected_with_trytons_message(
     tryton_connector, tryton_admin, tryton_seed
 ):

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+import sync.push
 from approvals.models import ApprovalAssignment, Decision
 from approvals.services.decisions import approval_decide
 from approvals.services.submit import approval_submit
@@ -40,6 +41,7 @@ from organizations.tenancy import tenant_scope
 from sync.models import (
     Integration,
     IntegrationStatus,
+    PushAttemptOutcome,
     PushDelivery,
     PushStatus,
     StreamStatus,
@@ -47,10 +49,12 @@ from sync.models import (
     SyncRunStatus,
     SyncTrigger,
 )
+from sync.payments import payment_status_pulls_dispatch
+from sync.push import push_deliveries_sweep, push_delivery_send
 from sync.services.runs import integrations_dispatch
 from tests.factories import Tenant
 from tests.invoices.pdfs import PdfInvoice, PdfLine, invoice_pdf
-from tests.tryton.erp_actions import party_deactivate, party_rename
+from tests.tryton.erp_actions import invoice_pay, party_deactivate, party_rename
 from tests.tryton.fixtures import TIMINGS, PristineTryton, timings_write
 from tests.tryton.seed import TrytonSeed
 
@@ -427,7 +431,12 @@ def paper_invoice_pdf(seed: TrytonSeed, number: str) -> bytes:
 
 
 def test_an_invoice_for_a_tryton_purchase_is_matched_approved_posted_once_and_paid(
-    tryton_pristine: PristineTryton, tenant: Tenant, other_tenant: Tenant, django_capture_on_commit_callbacks
+    tryton_pristine: PristineTryton,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    django_capture_on_commit_callbacks,
+    settings,
+    monkeypatch,
 ) -> None:
     run_on_commit = django_capture_on_commit_callbacks
     seed = tryton_pristine.seed
@@ -478,16 +487,143 @@ def test_an_invoice_for_a_tryton_purchase_is_matched_approved_posted_once_and_pa
         request = approval_submit(invoice=invoice, actor=tenant.user("ap_specialist"))
         approver = tenant.user("approver")
         assignment = ApprovalAssignment.objects.get(step__request=request, user=approver)
-        # The send the approval queues on commit is not run here: the worker's body runs below.
-        approval_decide(assignment_id=assignment.pk, user=approver, decision=Decision.APPROVE)
-        invoice.refresh_from_db()
-        assert invoice.status == InvoiceStatus.APPROVED
+
+        # The approval queues the send; the worker posts the bill into Tryton and then dies before it
+        # can record the answer. Its lease runs out at once here (PUSH_LEASE_SECONDS = 0).
+        settings.PUSH_LEASE_SECONDS = 0
+        with monkeypatch.context() as patch, pytest.raises(WorkerStoppedError):
+            patch.setattr(sync.push, "_finish", worker_stops)
+            with run_on_commit(execute=True):
+                approval_decide(assignment_id=assignment.pk, user=approver, decision=Decision.APPROVE)
         delivery = PushDelivery.objects.get(invoice=invoice)
-        assert (delivery.status, delivery.integration_id) == (PushStatus.PENDING, integration.pk)
-    TIMINGS["product e2e: intake to approved"] = f"{time.perf_counter() - started:.2f} s"
+        assert (delivery.status, delivery.integration_id, delivery.attempts) == (
+            PushStatus.SENDING,
+            integration.pk,
+            1,
+        )
+        invoice.refresh_from_db()
+        assert invoice.status == InvoiceStatus.POSTING
+        assert len(tryton_bills(tryton_pristine, delivery.reference)) == 1
+
+        # The beat's sweeper finds the delivery held by a dead worker; the next attempt asks Tryton
+        # for our reference first, finds the bill and records it instead of posting it again.
+        with run_on_commit(execute=True):
+            assert push_deliveries_sweep() == 1
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == (PushStatus.DELIVERED, 2)
+        assert list(delivery.attempts_made.order_by("number").values_list("number", "outcome")) == [
+            (1, PushAttemptOutcome.INTERRUPTED),
+            (2, PushAttemptOutcome.FOUND),
+        ]
+        # Sending a delivered document again does nothing.
+        assert push_delivery_send(delivery_id=delivery.pk).attempts == 2
+        invoice.refresh_from_db()
+        assert (invoice.status, invoice.erp_external_id, invoice.erp_number) == (
+            InvoiceStatus.POSTED,
+            delivery.erp_external_id,
+            delivery.erp_number,
+        )
+
+    (bill,) = tryton_bills(tryton_pristine, delivery.reference)
+    assert str(bill["id"]) == delivery.erp_external_id
+    assert (bill["state"], bill["number"], bill["reference"], bill["party"], bill["invoice_date"]) == (
+        "posted",
+        delivery.erp_number,
+        "PAPERCO-0042",
+        seed.suppliers["SUP-001"],
+        seed.today,
+    )
+    assert (bill["untaxed_amount"], bill["tax_amount"], bill["total_amount"]) == (
+        Decimal("200.00"),
+        Decimal("20.00"),
+        Decimal("220.00"),
+    )
+    admin = tryton_pristine.admin
+    (bill_line,) = admin.read(
+        "account.invoice.line",
+        bill["lines"],
+        ["origin", "quantity", "unit_price", "account", "stock_moves", "analytic_accounts"],
+    )
+    with tenant_scope(tenant.organization):
+        receipt_move = ReceiptLine.objects.get(purchase_order_line=line.purchase_order_line).external_id
+    assert (
+        bill_line["origin"],
+        bill_line["quantity"],
+        bill_line["unit_price"],
+        bill_line["account"],
+        bill_line["stock_moves"],
+    ) == (
+        f"purchase.line,{seed.purchase_lines['paper'][0]}",
+        8.0,
+        Decimal("25"),
+        seed.accounts["5.1.1"],
+        [int(receipt_move)],
+    )
+    analytic = admin.read("analytic.account.entry", bill_line["analytic_accounts"], ["account"])
+    assert sorted(entry["account"] for entry in analytic) == sorted(
+        [seed.analytic_accounts["CC100"], seed.analytic_accounts["PRJ-1"]]
+    )
+
+    # Paid in Tryton; the beat's payment status pull brings it back.
+    invoice_pay(
+        tryton_pristine.admin,
+        int(delivery.erp_external_id),
+        amount=Decimal("220.00"),
+        payment_method_id=seed.payment_method,
+        on=seed.today,
+    )
+    assert payment_status_pulls_dispatch() == 1
+    with tenant_scope(tenant.organization):
+        invoice.refresh_from_db()
+        assert (invoice.status, invoice.amount_paid, invoice.paid_on) == (
+            InvoiceStatus.PAID,
+            Decimal("220.00"),
+            seed.today,
+        )
+    TIMINGS["product e2e: upload to Paid"] = f"{time.perf_counter() - started:.2f} s"
     timings_write()
+    assert [row["state"] for row in tryton_bills(tryton_pristine, delivery.reference)] == ["paid"]
+
+    # "Sync now": Tryton's billed quantity on the purchase line now counts the posted bill.
+    with run_on_commit(execute=True):
+        response = token_client(tenant.admin).post(
+            f"/api/v1/entities/{tenant.entity.pk}/integrations/{integration.pk}/sync/",
+            {"data_types": ["purchase_orders"]},
+            format="json",
+        )
+    assert response.status_code == 202, response.content
+    with tenant_scope(tenant.organization):
+        paper_line = PurchaseOrderLine.objects.get(external_id=str(seed.purchase_lines["paper"][0]))
+        assert (paper_line.quantity_received, paper_line.quantity_billed) == (Decimal("8"), Decimal("8"))
     assert token_client(other_tenant.admin).get(f"/api/v1/invoices/{invoice.pk}/").status_code == 404
     other_organization_sees_nothing(other_tenant, tenant)
+
+
+class WorkerStoppedError(Exception):
+    """The push worker died after the ERP call, before it recorded the answer."""
+
+
+def worker_stops(*args, **kwargs) -> None:
+    raise WorkerStoppedError
+
+
+def tryton_bills(tryton: PristineTryton, reference: str) -> list[dict]:
+    """The supplier invoices in Tryton carrying our reference, in any state."""
+    return tryton.admin.search_read(
+        "account.invoice",
+        [("type", "=", "in"), ("description", "=", reference)],
+        [
+            "state",
+            "number",
+            "reference",
+            "party",
+            "invoice_date",
+            "untaxed_amount",
+            "tax_amount",
+            "total_amount",
+            "lines",
+        ],
+    )
 
 
 # -- 3. incremental syncs ----------------------------------------------------------------------------

@@ -280,7 +280,7 @@ class DocumentWriter:
             values: dict[str, Any] = {
                 "type": "line",
                 "quantity": float(line.quantity) * sign,
-                "unit_price": line.unit_price,
+                "unit_price": mapping.decimal_compact(line.unit_price),
                 "account": account,
                 "description": line.description,
             }

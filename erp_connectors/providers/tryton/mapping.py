@@ -74,6 +74,18 @@ def reference_id(value: Any, model: str) -> str:
     return ""
 
 
+def decimal_compact(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros after the point (``25.000000`` -> ``25``, ``2.50`` -> ``2.5``).
+
+    Tryton checks the digits a Decimal is written with against the field's (4 for unit prices), so
+    an amount kept with six places is refused even when it is round; a value that really has more
+    digits than the field is still sent as it is, for Tryton to refuse.
+    """
+    if value != value.to_integral_value():
+        return value.normalize()
+    return value.quantize(Decimal("1"))
+
+
 def _decimal(value: Any) -> Decimal:
     if value is None:
         return Decimal("0")
