@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db import DatabaseError, connections, router, transaction
 
 from masterdata.upserts.specs import IN_CHUNK, SPECS, LineSpec, MirrorSpec, Reference, chunked
@@ -59,9 +61,20 @@ class UpsertCounts:
             self.failures.append((external_id, reason[:300]))
 
 
+def _plain(value: Any) -> str:
+    # Decimals (and anything else orjson has no form for) by their text: Decimal("1.50") stays "1.50".
+    return str(value)
+
+
 def fingerprint(values: Iterable[Any]) -> str:
-    """A stable digest of plain values (str, Decimal, date, datetime, bool, dicts built in a fixed order)."""
-    return hashlib.blake2b(repr(tuple(values)).encode(), digest_size=16).hexdigest()
+    """A stable digest of plain values (str, Decimal, date, datetime, bool, dicts built in a fixed order).
+
+    Serialized by orjson (datetimes, dates and containers in C; key order kept), several times cheaper
+    than ``repr`` on a page of purchase orders with their lines.
+    """
+    return hashlib.blake2b(
+        orjson.dumps(tuple(values), default=_plain, option=orjson.OPT_NON_STR_KEYS), digest_size=16
+    ).hexdigest()
 
 
 @functools.cache
@@ -74,6 +87,20 @@ def _record_table(data_type: str) -> Table:
         conflict=("entity_id", "external_id"),
         update=columns[3:],
     )
+
+
+@functools.cache
+def _compared_getter(data_type: str) -> Callable[[dict[str, Any]], tuple]:
+    """A record's values that the fingerprint covers, in a fixed order (one C call per record)."""
+    return operator.itemgetter("active", *SPECS[data_type].fields)
+
+
+@functools.cache
+def _line_getter(data_type: str, *, with_external_id: bool) -> Callable[[dict[str, Any]], tuple]:
+    lines = SPECS[data_type].lines
+    assert lines is not None
+    names = ("external_id", *lines.fields) if with_external_id else lines.fields
+    return operator.itemgetter(*names)
 
 
 @functools.cache
@@ -118,8 +145,7 @@ def _write(
 
     ``label`` formats a failed row's name for the run's error list.
     """
-    columns = table.columns
-    values = [[row[column] for column in columns] for row in rows]
+    values = list(map(table.getter, rows))
     try:
         with transaction.atomic():
             table_upsert(table, values)
@@ -166,17 +192,17 @@ def records_upsert(
             )
         )
     stamp = datetime_adapter(connections[router.db_for_read(spec.model)])
-    line_fields = spec.lines.fields if spec.lines else ()
+    compared = _compared_getter(data_type)
+    line_values = _line_getter(data_type, with_external_id=True) if spec.lines is not None else None
     to_write: list[dict[str, Any]] = []
     kinds: dict[str, str] = {}
     touched: list[tuple[Any, int]] = []
     for row in page:
-        values = [row["active"], *(row[name] for name in spec.fields)]
-        if spec.lines is not None:
-            values.extend(
-                (line["external_id"], *(line[name] for name in line_fields)) for line in row["lines"]
-            )
-        row["fingerprint"] = digest = fingerprint(values)
+        if line_values is None:
+            digest = fingerprint(compared(row))
+        else:
+            digest = fingerprint((*compared(row), *map(line_values, row["lines"])))
+        row["fingerprint"] = digest
         held = existing.get(row["external_id"])
         if held is None:
             kind = "created"
@@ -232,12 +258,13 @@ def _lines_upsert(spec: MirrorSpec, entity: Entity, rows: list[dict[str, Any]], 
             held[(parent_id, external_id)] = (pk, digest)
     keep: set[tuple[int, str]] = set()
     to_write: list[dict[str, Any]] = []
+    compared = _line_getter(spec.data_type, with_external_id=False)
     for row in rows:
         parent_id = parent_ids[row["external_id"]]
         for line in row["lines"]:
             key = (parent_id, line["external_id"])
             keep.add(key)
-            digest = fingerprint(line[name] for name in lines.fields)
+            digest = fingerprint(compared(line))
             if held.get(key, (0, ""))[1] == digest:
                 continue
             line.update(

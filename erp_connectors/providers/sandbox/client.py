@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
+import orjson
+
 from erp_connectors.http import HttpClient
+
+
+def _body(response: httpx.Response) -> Any:
+    """The response's JSON (orjson: a 1,000-record page decodes several times faster than with ``json``;
+    a malformed body still raises ``ValueError``)."""
+    return orjson.loads(response.content)
 
 
 class SandboxClient:
@@ -35,16 +44,16 @@ class SandboxClient:
             params["updated_since"] = updated_since
         if page_token:
             params["page_token"] = page_token
-        return self.http.request("GET", f"/api/v1/{stream}", stream=stream, params=params).json()
+        return _body(self.http.request("GET", f"/api/v1/{stream}", stream=stream, params=params))
 
     def record_fetch(self, stream: str, ids: Sequence[str]) -> dict[str, Any]:
-        return self.http.request(
-            "GET", f"/api/v1/{stream}", stream=stream, params={"ids": ",".join(ids)}
-        ).json()
+        return _body(
+            self.http.request("GET", f"/api/v1/{stream}", stream=stream, params={"ids": ",".join(ids)})
+        )
 
     def record_id_page_get(self, stream: str, *, page_token: str | None) -> dict[str, Any]:
         params = {"page_token": page_token} if page_token else None
-        return self.http.request("GET", f"/api/v1/{stream}/ids", stream=stream, params=params).json()
+        return _body(self.http.request("GET", f"/api/v1/{stream}/ids", stream=stream, params=params))
 
     def document_create(self, path: str, payload: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         return self.http.request(
