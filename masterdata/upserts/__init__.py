@@ -3,6 +3,7 @@
 from masterdata.upserts.core import (
     UpsertCounts,
     fingerprint,
+    mirror_statistics_refresh,
     record_stamps,
     records_mark_deleted,
     records_upsert,
@@ -12,6 +13,7 @@ from masterdata.upserts.core import (
 __all__ = [
     "UpsertCounts",
     "fingerprint",
+    "mirror_statistics_refresh",
     "record_stamps",
     "records_mark_deleted",
     "records_upsert",

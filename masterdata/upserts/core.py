@@ -28,6 +28,7 @@ from masterdata.upserts.sql import (
     lines_held,
     rows_held,
     rows_mark_deleted,
+    statistics_refresh,
     table_upsert,
 )
 from organizations.models import Entity
@@ -327,3 +328,14 @@ def references_link(*, entity: Entity) -> int:
         for reference in references:
             linked += reference.relink(entity)
     return linked
+
+
+def mirror_statistics_refresh(*, data_type: str) -> None:
+    """Refresh the planner's statistics of ``data_type``'s tables on PostgreSQL (see
+    :func:`masterdata.upserts.sql.statistics_refresh`); a large pull calls it as its tables grow."""
+    spec = SPECS[data_type]
+    statistics_refresh(spec.model, ("organization", "entity", "external_id"))
+    if spec.lines is not None:
+        statistics_refresh(
+            spec.lines.model, ("organization", "entity", spec.lines.parent_field, "external_id")
+        )

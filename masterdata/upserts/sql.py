@@ -206,6 +206,12 @@ def column_update_many(
 # (defence in depth; on PostgreSQL row-level security applies as well) but stops SQLite, which has no
 # statistics, from preferring the organization index to the (entity, external id) one for a 500-value IN
 # list: that plan scans every row of the organization and makes a large sync quadratic.
+#
+# PostgreSQL has the same trap for another reason: a mirror table filling up during an initial sync has
+# no statistics yet (autovacuum analyzes it later), so for ``external_id IN (...)`` the planner believes
+# the table is tiny and ANDs the entity and organization indexes, reading every row of the entity for
+# each page. There the wanted keys are joined from ``unnest(array)`` instead: each is then one equality
+# on the full unique key, which the planner resolves through that index whatever the statistics say.
 
 
 def _select(model: type[models.Model], statement: str, parameters: Sequence[Any]) -> list[tuple]:
@@ -219,6 +225,31 @@ def _in_list(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _is_postgresql(model: type[models.Model]) -> bool:
+    return connections[router.db_for_read(model)].vendor == "postgresql"
+
+
+def _by_external_id(
+    model: type[models.Model], columns: str, organization_id: int, entity_id: int, external_ids: Sequence[str]
+) -> list[tuple]:
+    """``columns`` (prefixed ``m.``) of the rows of one entity with these ERP ids."""
+    table = model._meta.db_table
+    if _is_postgresql(model):
+        return _select(
+            model,
+            f"SELECT {columns} FROM unnest(%s::text[]) AS wanted(external_id) "
+            f"JOIN LATERAL (SELECT * FROM {table} WHERE +organization_id = %s AND entity_id = %s "
+            f"AND external_id = wanted.external_id) AS m ON true",
+            [list(external_ids), organization_id, entity_id],
+        )
+    return _select(
+        model,
+        f"SELECT {columns} FROM {table} AS m WHERE +m.organization_id = %s AND m.entity_id = %s "
+        f"AND m.external_id IN ({_in_list(external_ids)})",
+        [organization_id, entity_id, *external_ids],
+    )
+
+
 def rows_held(
     model: type[models.Model], *, organization_id: int, entity_id: int, external_ids: Sequence[str]
 ) -> dict[str, tuple[int, str, bool, bool, Any]]:
@@ -226,12 +257,12 @@ def rows_held(
     change time as the database returns it, comparable with ``datetime_adapter``'s output)."""
     if not external_ids:
         return {}
-    rows = _select(
+    rows = _by_external_id(
         model,
-        f"SELECT external_id, id, fingerprint, active, deleted_in_erp_at IS NOT NULL, erp_updated_at "
-        f"FROM {model._meta.db_table} WHERE +organization_id = %s AND entity_id = %s "
-        f"AND external_id IN ({_in_list(external_ids)})",
-        [organization_id, entity_id, *external_ids],
+        "m.external_id, m.id, m.fingerprint, m.active, m.deleted_in_erp_at IS NOT NULL, m.erp_updated_at",
+        organization_id,
+        entity_id,
+        external_ids,
     )
     return {row[0]: (row[1], row[2], bool(row[3]), bool(row[4]), row[5]) for row in rows}
 
@@ -242,12 +273,7 @@ def ids_by_external_id(
     """Our ids of the rows with these ERP ids (the lowest id when an ERP id repeats)."""
     if not external_ids:
         return {}
-    rows = _select(
-        model,
-        f"SELECT external_id, id FROM {model._meta.db_table} WHERE +organization_id = %s AND entity_id = %s "
-        f"AND external_id IN ({_in_list(external_ids)})",
-        [organization_id, entity_id, *external_ids],
-    )
+    rows = _by_external_id(model, "m.external_id, m.id", organization_id, entity_id, external_ids)
     found: dict[str, int] = {}
     for external_id, pk in rows:
         found[external_id] = min(pk, found.get(external_id, pk))
@@ -260,9 +286,19 @@ def lines_held(
     """(id, parent id, external id, fingerprint) of every line of these documents."""
     if not parent_ids:
         return []
+    table = model._meta.db_table
+    if _is_postgresql(model):
+        return _select(
+            model,
+            f"SELECT m.id, m.{parent_column}, m.external_id, m.fingerprint "
+            f"FROM unnest(%s::bigint[]) AS wanted(parent_id) "
+            f"JOIN LATERAL (SELECT * FROM {table} WHERE +organization_id = %s "
+            f"AND {parent_column} = wanted.parent_id) AS m ON true",
+            [list(parent_ids), organization_id],
+        )
     return _select(
         model,
-        f"SELECT id, {parent_column}, external_id, fingerprint FROM {model._meta.db_table} "
+        f"SELECT id, {parent_column}, external_id, fingerprint FROM {table} "
         f"WHERE +organization_id = %s AND {parent_column} IN ({_in_list(parent_ids)})",
         [organization_id, *parent_ids],
     )
@@ -281,13 +317,13 @@ def rows_mark_deleted(
         return 0
     connection = connections[router.db_for_write(model)]
     table = model._meta.db_table
-    where = (
-        f"+organization_id = %s AND entity_id = %s AND external_id IN ({_in_list(external_ids)}) "
-        "AND deleted_in_erp_at IS NULL"
-    )
-    parameters = [organization_id, entity_id, *external_ids]
     stamp = datetime_adapter(connection)(at)
     with connection.cursor() as cursor:
+        where = (
+            f"+organization_id = %s AND entity_id = %s AND external_id IN ({_in_list(external_ids)}) "
+            "AND deleted_in_erp_at IS NULL"
+        )
+        parameters = [organization_id, entity_id, *external_ids]
         cursor.execute(f"SELECT count(*) FROM {table} WHERE {where} AND active", parameters)
         active = cursor.fetchone()[0]
         cursor.execute(
@@ -295,3 +331,21 @@ def rows_mark_deleted(
             [False, stamp, stamp, *parameters],
         )
     return active
+
+
+def statistics_refresh(model: type[models.Model], columns: Sequence[str]) -> None:
+    """Have PostgreSQL sample ``columns`` of ``model``'s table again (a no-op elsewhere).
+
+    A mirror table that grows by 100,000 rows in one initial sync otherwise keeps the statistics of an
+    empty table until autovacuum analyzes it (never, where autovacuum is off), and the planner's
+    guesses for the lookups above turn from index probes into scans of the entity's rows. Only the key
+    columns are sampled, which keeps it to a few tens of milliseconds. (A role that does not own the
+    table gets a warning from PostgreSQL and no statistics, not an error.)
+    """
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {quote(model._meta.db_table)} ({names})")

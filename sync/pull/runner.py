@@ -17,7 +17,7 @@ from erp_connectors.errors import AuthError, ConnectorError, PermissionDeniedErr
 from erp_connectors.records import Stream
 from masterdata.selectors import dimension_value_ids
 from masterdata.services import mirror_as_of_set
-from masterdata.upserts import references_link
+from masterdata.upserts import mirror_statistics_refresh, references_link
 from sync.connectors import integration_connector_build
 from sync.credentials import CredentialsUnreadableError, secrets_scrub
 from sync.lease import LeaseLostError
@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 # Pages already fetched are written together up to about this many records per transaction.
 COMMIT_RECORDS = 5_000
 SQLITE_CACHE_KIB = 64 * 1024
+# On PostgreSQL a data type's tables are analyzed once this many records were created, and again each
+# time the count doubles (see masterdata.upserts.sql.statistics_refresh).
+STATISTICS_FIRST_REFRESH = 5_000
 
 
 def _stream_label(stream: str) -> str:
@@ -93,15 +96,20 @@ def _streams_pull(context: RunContext, streams: list[str]) -> None:
         stream_retries=int(settings.get("stream_retries", 4)),
         retry_delay=float(settings.get("stream_retry_delay", 2.0)),
     )
+    next_refresh = dict.fromkeys(streams, STATISTICS_FIRST_REFRESH)
     with prefetcher:
         for item in prefetcher.batches(max_records=COMMIT_RECORDS):
             if isinstance(item, list):
-                result = context.results[item[0].stream]
+                stream = item[0].stream
+                result = context.results[stream]
                 if result.status == StreamStatus.PENDING:
                     result.status = StreamStatus.RUNNING
                     result.started_at = timezone.now()
                     result.save(update_fields=["status", "started_at"])
                 pages_apply(context, [ready.page for ready in item], advance_cursor=True)
+                if result.created >= next_refresh[stream]:
+                    mirror_statistics_refresh(data_type=stream)
+                    next_refresh[stream] = 2 * result.created
             elif isinstance(item, StreamFinished):
                 _result_close(context.results[item.stream], StreamStatus.SUCCEEDED, cost=item.cost)
                 mirror_as_of_set(entity=context.entity, data_type=item.stream, as_of=context.started_at)
