@@ -38,6 +38,7 @@ from masterdata.models import (
 )
 from organizations.services import api_token_create
 from organizations.tenancy import tenant_scope
+from sync.credentials import credentials_decrypt
 from sync.models import (
     Integration,
     IntegrationStatus,
@@ -167,11 +168,9 @@ def test_connecting_an_entity_pulls_all_seven_data_types_as_seeded(
         }
         assert integration.status == IntegrationStatus.CONNECTED
         assert integration.stream_access == dict.fromkeys(STREAMS, "readable")
-        assert (
-            integration.credentials_encrypted
-            and seed.application_key not in integration.credentials_encrypted
-        )
+        # Stored encrypted: the ciphertext does not show the password, the configured keys read it back.
         assert tryton_pristine.credentials["password"] not in integration.credentials_encrypted
+        assert credentials_decrypt(integration.credentials_encrypted) == tryton_pristine.credentials
         masterdata_assert_as_seeded(tenant, seed)
     other_organization_sees_nothing(other_tenant, tenant)
 
