@@ -39,6 +39,8 @@ SYSTEM_TASKS = {
     "invoices.imap_mailbox_poll",
     "invoices.documents_requeue",
     "approvals.approval_steps_sweep_dispatch",
+    "sync.push_deliveries_sweep",
+    "sync.payment_status_pulls_dispatch",
 }
 
 

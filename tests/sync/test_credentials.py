@@ -101,6 +101,7 @@ def test_credentials_never_appear_in_pages_api_responses_audit_or_logs(
     client: Client, integration, tenant: Tenant, sandbox, company, caplog
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # request lines too, though the product quiets them
     secrets = [company.api_key, WEBHOOK_SECRET]
     seen: list[str] = []
     client.force_login(tenant.admin)
