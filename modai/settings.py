@@ -184,6 +184,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
+        # Seconds between looks at an empty queue folder (each look takes at most a worker's free slots).
+        "polling_interval": float(env_str("CELERY_BROKER_POLLING_INTERVAL") or 1.0),
     }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -231,9 +233,11 @@ PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 8)
 # Backoff between retries: full jitter over base x 2^n, capped; a 429's Retry-After wins when longer.
 PUSH_RETRY_BASE_MS = env_int("PUSH_RETRY_BASE_MS", 2000)
 PUSH_RETRY_MAX_SECONDS = env_int("PUSH_RETRY_MAX_SECONDS", 600)
-# How often beat sweeps the outbox for deliveries no worker is busy with (a lost task, a dead worker);
-# a queued delivery untouched this long counts as lost.
+# How often beat sweeps the outbox for deliveries no worker is busy with: held past their lease by a
+# worker that died, or queued so long ago that the task must have been lost (a broker that dropped it).
+# Keep the second well above the longest queue wait, or a backlog fills the queue with duplicates.
 PUSH_SWEEP_SECONDS = env_int("PUSH_SWEEP_SECONDS", 60)
+PUSH_LOST_TASK_SECONDS = env_int("PUSH_LOST_TASK_SECONDS", 900)
 # How often beat pulls payment status for each connected integration.
 PAYMENT_PULL_SECONDS = env_int("PAYMENT_PULL_SECONDS", 900)
 

@@ -368,7 +368,7 @@ def push_deliveries_sweep_organization(*, now: datetime | None = None) -> int:
     """Queue the scope's deliveries that no worker is busy with: pending ones whose task was lost,
     ones held past their lease by a worker that died, and waiting ones whose integration works now."""
     now = now or timezone.now()
-    grace = timedelta(seconds=settings.PUSH_SWEEP_SECONDS)
+    grace = timedelta(seconds=settings.PUSH_LOST_TASK_SECONDS)
     queued = 0
     with transaction.atomic():
         for delivery in PushDelivery.objects.select_for_update().filter(status=PushStatus.WAITING):
@@ -386,6 +386,8 @@ def push_deliveries_sweep_organization(*, now: datetime | None = None) -> int:
         | Q(status=PushStatus.SENDING, lease_expires_at__lt=now)
     )
     for delivery in stale.only("id", "organization_id"):
+        # Touched so the next sweep leaves it alone for a while: a long queue is not a lost task.
+        PushDelivery.objects.filter(pk=delivery.pk, status=PushStatus.PENDING).update(updated_at=now)
         push_send_enqueue(delivery)
         queued += 1
     return queued
