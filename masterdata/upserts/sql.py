@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
+
+from masterdata.upserts.postgresql import copy_upsert
 
 Adapter = Callable[[Any], Any]
 
@@ -44,7 +46,7 @@ class Table:
         """A row dict's values in ``columns`` order (one C call per row)."""
         return operator.itemgetter(*self.columns)
 
-    def _field(self, attname: str) -> models.Field:
+    def column_field(self, attname: str) -> models.Field:
         for candidate in self.model._meta.concrete_fields:
             if candidate.attname == attname:
                 return candidate
@@ -68,7 +70,7 @@ class Table:
         """Per column index, the function that turns a Python value into a database parameter."""
         adapters: list[tuple[int, Adapter]] = []
         for index, attname in enumerate(self.all_columns()):
-            column = self._field(attname)
+            column = self.column_field(attname)
             if isinstance(column, models.DateTimeField):
                 adapters.append((index, datetime_adapter(connection)))
             elif isinstance(column, models.DateField):
@@ -85,10 +87,10 @@ class Table:
     def statement(self, connection: Any, rows: int) -> str:
         quote = connection.ops.quote_name
         columns = self.all_columns()
-        names = ", ".join(quote(self._field(attname).column) for attname in columns)
-        conflict = ", ".join(quote(self._field(attname).column) for attname in self.conflict)
+        names = ", ".join(quote(self.column_field(attname).column) for attname in columns)
+        conflict = ", ".join(quote(self.column_field(attname).column) for attname in self.conflict)
         updates = ", ".join(
-            f"{quote(self._field(attname).column)} = excluded.{quote(self._field(attname).column)}"
+            f"{quote(self.column_field(attname).column)} = excluded.{quote(self.column_field(attname).column)}"
             for attname in self.update
         )
         row = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -146,6 +148,13 @@ def table_upsert(table: Table, rows: Sequence[Sequence[Any]]) -> None:
     if not rows:
         return
     connection = connections[router.db_for_write(table.model)]
+    if connection.vendor == "postgresql":
+        if connection.in_atomic_block:
+            copy_upsert(connection, table, rows)
+        else:  # the staging table keeps its rows only until the transaction ends
+            with transaction.atomic(using=connection.alias):
+                copy_upsert(connection, table, rows)
+        return
     adapters = [(index, _last_remembered(adapt)) for index, adapt in table.adapters(connection)]
     defaults = [value for _, value in table.insert_defaults()]
     prepared = []
