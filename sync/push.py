@@ -18,9 +18,12 @@ rejection (closed period, inactive vendor...) puts the invoice in Sync error wit
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from erp_connectors.base import Connector
 from erp_connectors.errors import (
     AuthError,
     ConnectorError,
@@ -39,7 +43,7 @@ from erp_connectors.errors import (
 )
 from erp_connectors.records import Bill, PostedDocument
 from invoices.models import Invoice, InvoiceStatus
-from invoices.status import ALLOWED_TRANSITIONS, invoice_status_change
+from invoices.status import InvoiceTransitionError, invoice_status_change
 from organizations.audit import audit_record
 from organizations.errors import ServiceValidationError
 from organizations.models import User
@@ -90,18 +94,24 @@ def _usable(integration: Integration | None) -> bool:
 
 def _invoice_move(invoice: Invoice, *, to: str, actor: User | None = None, **kwargs: object) -> None:
     """Move the invoice if its current status allows it; a person may have moved it meanwhile."""
-    current = Invoice.objects.select_for_update().values_list("status", flat=True).get(pk=invoice.pk)
-    if current == to or to not in ALLOWED_TRANSITIONS.get(current, frozenset()):
-        if current != to:
-            logger.warning("push: invoice %s is %s, not moved to %s", invoice.pk, current, to)
+    if invoice.status == to:
         return
-    invoice_status_change(invoice=invoice, to=to, actor=actor, **kwargs)  # type: ignore[arg-type]
+    try:
+        invoice_status_change(invoice=invoice, to=to, actor=actor, **kwargs)  # type: ignore[arg-type]
+    except InvoiceTransitionError as error:
+        logger.warning("push: invoice %s not moved to %s: %s", invoice.pk, to, error)
 
 
 def _claim(delivery_id: int, owner: str) -> tuple[PushDelivery, PushAttempt, bool] | None:
     now = timezone.now()
     with transaction.atomic():
-        rows = PushDelivery.objects.filter(pk=delivery_id).select_related("integration", "invoice")
+        rows = PushDelivery.objects.filter(pk=delivery_id).select_related(
+            "integration",
+            "invoice__entity",
+            "invoice__vendor",
+            "invoice__purchase_order",
+            "invoice__document",
+        )
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True, of=("self",))
         delivery = rows.first()
@@ -151,32 +161,61 @@ def _claim(delivery_id: int, owner: str) -> tuple[PushDelivery, PushAttempt, boo
     return delivery, attempt, reclaimed
 
 
+_connectors: OrderedDict[tuple[int, str, str], Connector] = OrderedDict()
+_connectors_lock = threading.Lock()
+CONNECTOR_CACHE_SIZE = 32
+
+
+def _connector_for(integration: Integration) -> Connector:
+    """A connector for the integration, kept for the next push in this process.
+
+    Building one costs an HTTP client (TLS context, connection pool): too much per document. The key
+    holds the stored credentials and settings, so a reconnect or a settings change gets a new one.
+    """
+    key = (
+        integration.pk,
+        integration.credentials_encrypted,
+        json.dumps(integration.connector_settings, sort_keys=True, default=str),
+    )
+    with _connectors_lock:
+        connector = _connectors.get(key)
+        if connector is not None:
+            _connectors.move_to_end(key)
+            return connector
+    connector = integration_connector_build(integration)
+    with _connectors_lock:
+        _connectors[key] = connector
+        for stale_key in [cached for cached in _connectors if cached[0] == integration.pk and cached != key]:
+            _connectors.pop(stale_key).close()
+        while len(_connectors) > CONNECTOR_CACHE_SIZE:
+            _connectors.popitem(last=False)[1].close()
+    return connector
+
+
 def _call_erp(delivery: PushDelivery, attempt: PushAttempt, *, look_first: bool) -> _Result:
     integration = delivery.integration
     assert integration is not None
     try:
-        with integration_connector_build(integration) as connector:
-            document = push_document_build(
-                invoice=delivery.invoice,
-                reference=delivery.reference,
-                with_attachment=connector.capabilities.attachments,
-            )
-            operation = "create_bill" if isinstance(document, Bill) else "create_vendor_credit"
-            attempt.request_summary = {
-                **push_request_summary(
-                    document, operation=operation, idempotency_key=delivery.idempotency_key
-                ),
-                "looked_up": look_first,
-            }
-            if look_first:
-                found = connector.find_posted(delivery.reference)
-                if found is not None:
-                    return _Result(PushAttemptOutcome.FOUND, posted=found, found=True)
-            if isinstance(document, Bill):
-                posted = connector.create_bill(document, idempotency_key=delivery.idempotency_key)
-            else:
-                posted = connector.create_vendor_credit(document, idempotency_key=delivery.idempotency_key)
-            return _Result(PushAttemptOutcome.CREATED, posted=posted)
+        connector = _connector_for(integration)
+        document = push_document_build(
+            invoice=delivery.invoice,
+            reference=delivery.reference,
+            with_attachment=connector.capabilities.attachments,
+        )
+        operation = "create_bill" if isinstance(document, Bill) else "create_vendor_credit"
+        attempt.request_summary = {
+            **push_request_summary(document, operation=operation, idempotency_key=delivery.idempotency_key),
+            "looked_up": look_first,
+        }
+        if look_first:
+            found = connector.find_posted(delivery.reference)
+            if found is not None:
+                return _Result(PushAttemptOutcome.FOUND, posted=found, found=True)
+        if isinstance(document, Bill):
+            posted = connector.create_bill(document, idempotency_key=delivery.idempotency_key)
+        else:
+            posted = connector.create_vendor_credit(document, idempotency_key=delivery.idempotency_key)
+        return _Result(PushAttemptOutcome.CREATED, posted=posted)
     except PushMappingError as error:
         return _Result(PushAttemptOutcome.REJECTED, error=error, error_message=str(error))
     except RejectedError as error:
