@@ -200,3 +200,39 @@ def test_account_hierarchy_links_parents_that_arrive_in_the_same_page(tenant: Te
             ("6100", 1),
             ("6110", 2),
         ]
+
+
+def test_awkward_text_json_numbers_and_times_come_back_exactly(tenant: Tenant, other_tenant: Tenant) -> None:
+    """Every value survives the write path (COPY text format on PostgreSQL, parameters on SQLite)."""
+    awkward = 'tab\there, line\nbreak, return\r, back\\slash, \\N, "quoted", ünïcødé €, emoji 🧾'
+    row = vendor("V\\1\t", awkward, at=datetime(2025, 3, 1, 13, 0, tzinfo=timezone.get_fixed_timezone(60)))
+    row["custom_fields"] = {"note": awkward, "path": "C:\\temp\\new", "empty": ""}
+    row["default_dimensions"] = {"department": "D\\10"}
+    row["code"] = "\\N"
+    row["email"] = ""
+    order_row = order("PO-\n1", "V\\1\t", [("L\t1", awkward)])
+    order_row["lines"][0]["quantity_ordered"] = Decimal("1.500000")
+    order_row["lines"][0]["dimensions"] = {"project": "P\\1", "site": "Zürich\tHQ"}
+    order_row["order_date"] = None
+    assert counts(upsert(tenant, "vendors", [row])) == (1, 0, 0, 0, 0)
+    assert counts(upsert(tenant, "purchase_orders", [order_row])) == (1, 0, 0, 0, 0)
+    with tenant_scope(tenant.organization):
+        stored = Vendor.objects.get()
+        assert stored.external_id == "V\\1\t"
+        assert stored.name == awkward
+        assert stored.code == "\\N" and stored.email == ""
+        assert stored.custom_fields == {"note": awkward, "path": "C:\\temp\\new", "empty": ""}
+        assert stored.default_dimensions == {"department": "D\\10"}
+        assert stored.erp_updated_at == datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+        assert stored.deleted_in_erp_at is None
+        purchase_order = PurchaseOrder.objects.get()
+        assert purchase_order.external_id == "PO-\n1" and purchase_order.order_date is None
+        assert purchase_order.vendor_id == stored.pk and purchase_order.total == Decimal("10.00")
+        line = PurchaseOrderLine.objects.get()
+        assert (line.external_id, line.description) == ("L\t1", awkward)
+        assert line.quantity_ordered == Decimal("1.5") and line.amount == Decimal("10.00")
+        assert line.dimensions == {"project": "P\\1", "site": "Zürich\tHQ"}
+    # The same values again are recognised as unchanged: what was stored is what was sent.
+    assert counts(upsert(tenant, "vendors", [row])) == (0, 0, 1, 0, 0)
+    with tenant_scope(other_tenant.organization):
+        assert Vendor.objects.count() == 0 and PurchaseOrderLine.objects.count() == 0
