@@ -140,16 +140,24 @@ def _references_resolve(entity: Entity, references: Sequence[Reference], rows: l
 
 
 def _write(
-    table: Table, rows: list[dict[str, Any]], counts: UpsertCounts, label: str = "{external_id}"
+    table: Table,
+    rows: list[dict[str, Any]],
+    counts: UpsertCounts,
+    label: str = "{external_id}",
+    written_ids: dict[str, int] | None = None,
 ) -> set[str]:
     """Write ``rows``; return the external ids that failed. A bad row never loses its neighbours.
 
-    ``label`` formats a failed row's name for the run's error list.
+    ``label`` formats a failed row's name for the run's error list; ``written_ids``, when given,
+    receives the id of every row written, by external id.
     """
     values = list(map(table.getter, rows))
+    returning = ("external_id", "id") if written_ids is not None else ()
     try:
         with transaction.atomic():
-            table_upsert(table, values)
+            written = table_upsert(table, values, returning=returning)
+        if written_ids is not None:
+            written_ids.update(written)
         return set()
     except DatabaseError:
         pass
@@ -157,7 +165,9 @@ def _write(
     for row, row_values in zip(rows, values, strict=True):
         try:
             with transaction.atomic():
-                table_upsert(table, [row_values])
+                written = table_upsert(table, [row_values], returning=returning)
+            if written_ids is not None:
+                written_ids.update(written)
         except DatabaseError as error:
             failed.add(row["external_id"])
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -225,31 +235,47 @@ def records_upsert(
         )
         to_write.append(row)
     _references_resolve(entity, spec.references, to_write)
-    failed = _write(_record_table(data_type), to_write, counts)
+    parent_ids: dict[str, int] | None = {} if spec.lines is not None else None
+    failed = _write(_record_table(data_type), to_write, counts, written_ids=parent_ids)
     for external_id, kind in kinds.items():
         if external_id not in failed:
             setattr(counts, kind, getattr(counts, kind) + 1)
-    if spec.lines is not None:
+    if parent_ids is not None:
         written = [row for row in to_write if row["external_id"] not in failed]
-        _lines_upsert(spec, entity, written, counts)
+        # A document that did not exist when this page was read has no lines to compare with (the
+        # integration's lease keeps any other writer of this entity's mirror away meanwhile).
+        created = {external_id for external_id, kind in kinds.items() if kind == "created"}
+        _lines_upsert(spec, entity, written, counts, parent_ids, created)
     column_update_many(spec.model, "erp_updated_at", touched)
     return counts
 
 
-def _lines_upsert(spec: MirrorSpec, entity: Entity, rows: list[dict[str, Any]], counts: UpsertCounts) -> None:
-    """Bring the lines of the written documents in line with the ERP: write new and changed, drop gone."""
+def _lines_upsert(
+    spec: MirrorSpec,
+    entity: Entity,
+    rows: list[dict[str, Any]],
+    counts: UpsertCounts,
+    parent_ids: dict[str, int],
+    created: set[str],
+) -> None:
+    """Bring the lines of the written documents in line with the ERP: write new and changed, drop gone.
+
+    ``parent_ids`` holds the written documents' ids by external id; ``created`` the external ids of
+    documents new in this page, whose held lines need no reading.
+    """
     lines: LineSpec | None = spec.lines
     if lines is None or not rows:
         return
-    parent_ids: dict[str, int] = {}
-    for chunk in chunked([row["external_id"] for row in rows]):
+    missing = [row["external_id"] for row in rows if row["external_id"] not in parent_ids]
+    for chunk in chunked(missing):
         parent_ids.update(
             ids_by_external_id(
                 spec.model, organization_id=entity.organization_id, entity_id=entity.pk, external_ids=chunk
             )
         )
     held: dict[tuple[int, str], tuple[int, str]] = {}
-    for chunk in chunked(list(parent_ids.values())):
+    existing = [parent_ids[row["external_id"]] for row in rows if row["external_id"] not in created]
+    for chunk in chunked(existing):
         for pk, parent_id, external_id, digest in lines_held(
             lines.model,
             organization_id=entity.organization_id,

@@ -99,9 +99,12 @@ def _formatters(table: Table) -> list[Formatter]:
     return formatters
 
 
-def copy_upsert(connection: Any, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+def copy_upsert(
+    connection: Any, table: Table, rows: Sequence[Sequence[Any]], *, returning: str = ""
+) -> list[tuple]:
     """Write ``rows`` (values in ``table.columns`` order) through the staging table; call inside a
-    transaction (the caller's ``atomic`` block keeps the staging rows private to it)."""
+    transaction (the caller's ``atomic`` block keeps the staging rows private to it). ``returning``
+    is a ``RETURNING`` clause (or empty); the rows it returns are returned."""
     quote = connection.ops.quote_name
     target = quote(table.model._meta.db_table)
     stage = quote(f"modai_stage_{table.model._meta.db_table}")
@@ -135,5 +138,6 @@ def copy_upsert(connection: Any, table: Table, rows: Sequence[Sequence[Any]]) ->
         cursor.execute(
             f"WITH staged AS (DELETE FROM {stage} RETURNING {names}) "
             f"INSERT INTO {target} ({names}) SELECT {names} FROM staged "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}{returning}"
         )
+        return cursor.fetchall() if returning else []

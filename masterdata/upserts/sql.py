@@ -143,18 +143,27 @@ def datetime_adapter(connection: Any) -> Adapter:
     return connection.ops.adapt_datetimefield_value
 
 
-def table_upsert(table: Table, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (values in ``table.columns`` order) or update the rows they conflict with."""
+def table_upsert(
+    table: Table, rows: Sequence[Sequence[Any]], *, returning: Sequence[str] = ()
+) -> list[tuple]:
+    """Insert ``rows`` (values in ``table.columns`` order) or update the rows they conflict with.
+
+    ``returning`` names columns to return for every row written (e.g. ``("external_id", "id")``).
+    """
     if not rows:
-        return
+        return []
     connection = connections[router.db_for_write(table.model)]
+    returned = (
+        " RETURNING "
+        + ", ".join(connection.ops.quote_name(table.column_field(name).column) for name in returning)
+        if returning
+        else ""
+    )
     if connection.vendor == "postgresql":
         if connection.in_atomic_block:
-            copy_upsert(connection, table, rows)
-        else:  # the staging table keeps its rows only until the transaction ends
-            with transaction.atomic(using=connection.alias):
-                copy_upsert(connection, table, rows)
-        return
+            return copy_upsert(connection, table, rows, returning=returned)
+        with transaction.atomic(using=connection.alias):  # the staging table keeps rows until commit
+            return copy_upsert(connection, table, rows, returning=returned)
     adapters = [(index, _last_remembered(adapt)) for index, adapt in table.adapters(connection)]
     defaults = [value for _, value in table.insert_defaults()]
     prepared = []
@@ -168,18 +177,25 @@ def table_upsert(table: Table, rows: Sequence[Sequence[Any]]) -> None:
     # prefetch thread that is parsing the next page then holds it for up to a switch interval; one
     # statement for a whole chunk is one step instead of one per row.
     chunk = max(1, _max_parameters(connection) // len(prepared[0]))
+    written: list[tuple] = []
     with connection.cursor() as cursor:
         for start in range(0, len(prepared), chunk):
             part = prepared[start : start + chunk]
-            statement = table.statement(connection, len(part))
+            statement = table.statement(connection, len(part)) + returned
             parameters = [value for values in part for value in values]
             if connection.vendor == "sqlite":
                 # Django would rewrite every "%s" of a 16,000-placeholder statement with a regex; the
                 # statement is ours, so write its "?" directly (no tenant wrapper exists on SQLite).
                 with connection.wrap_database_errors:
-                    sqlite3.Cursor.execute(cursor.cursor, statement.replace("%s", "?"), parameters)
+                    raw = cursor.cursor
+                    sqlite3.Cursor.execute(raw, statement.replace("%s", "?"), parameters)
+                    if returned:
+                        written.extend(sqlite3.Cursor.fetchall(raw))
             else:
                 cursor.execute(statement, parameters)
+                if returned:
+                    written.extend(cursor.fetchall())
+    return written
 
 
 def _max_parameters(connection: Any) -> int:
