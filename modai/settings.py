@@ -221,7 +221,10 @@ INVOICE_MAX_FILE_BYTES = env_int("INVOICE_MAX_FILE_BYTES", 25 * 1024 * 1024)
 INVOICE_SUBMITTED_HOOKS: list[str] = ["approvals.services.submit.approval_route"]
 # Dotted paths called as panel(view=..., invoice=...) for the invoice page; each returns a dict with
 # the "template" to include and its context (the approval timeline and decision form).
-INVOICE_DETAIL_PANELS: list[str] = ["approvals.panels.invoice_approval_panel"]
+INVOICE_DETAIL_PANELS: list[str] = [
+    "approvals.panels.invoice_approval_panel",
+    "sync.panels.invoice_push_panel",
+]
 
 # --- push to the ERP (sync.push) ---------------------------------------------------------------
 # How long a worker holds a delivery while it talks to the ERP; a delivery held longer (a dead worker)

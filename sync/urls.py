@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sync.views import history, settings, webhooks
+from sync.views import history, push, settings, webhooks
 
 urlpatterns = [
     path("settings/company/integrations/", settings.IntegrationsView.as_view(), name="settings_integrations"),
@@ -23,5 +23,7 @@ urlpatterns = [
     path("sync/history/export.csv", history.SyncHistoryExportView.as_view(), name="sync_history_export"),
     path("sync/history/<int:run_id>/", history.SyncRunDetailView.as_view(), name="sync_run_detail"),
     path("sync/now/", history.SyncNowView.as_view(), name="sync_now"),
+    path("sync/errors/", push.SyncErrorsView.as_view(), name="sync_errors"),
+    path("sync/push/<int:delivery_id>/retry/", push.PushRetryView.as_view(), name="push_retry"),
     path("hooks/erp/<int:organization_id>/<uuid:webhook_id>/", webhooks.erp_webhook, name="erp_webhook"),
 ]

@@ -32,6 +32,7 @@ MAIN_MENU: list[NavigationItem] = [
     NavigationItem("People", "people"),
     NavigationItem("Fields", "fields"),
     NavigationItem("Sync history", "sync_history"),
+    NavigationItem("Sync errors", "sync_errors"),
     NavigationItem("Audit log", "audit_log", Permission.AUDIT_VIEW),
 ]
 
