@@ -270,6 +270,9 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "invoices.models.InvoiceStatus",
         "InvoiceKindEnum": "invoices.models.InvoiceKind",
         "InboundMessageStatusEnum": "invoices.models.InboundMessage.Status",
+        "PushKindEnum": "sync.models.PushKind",
+        "PushStatusEnum": "sync.models.PushStatus",
+        "PushAttemptOutcomeEnum": "sync.models.PushAttemptOutcome",
     },
 }
 

@@ -73,3 +73,62 @@ def demo_integrations_seed(*, entities: dict[str, Entity], people: list[User]) -
         sync_run_request(integration=integration, trigger=SyncTrigger.CONNECT, full=True)
         lines.append(f"{entity.name}: connected to a {scale} Sandbox ERP company at {settings.SANDBOX_URL}")
     return lines
+
+
+class SandboxPaymentError(Exception):
+    """The document cannot be paid in the demo's Sandbox (not posted there, already settled...)."""
+
+
+def sandbox_document_settle(
+    *, invoice_number: str, amount: str | None = None, void: bool = False
+) -> list[str]:
+    """Pay (``amount``, default the rest), apply or void the posted document of an invoice in the
+    demo's Sandbox ERP, as someone in the ERP would, then pull payment status at once.
+
+    Finds the invoice by its number or id across organizations (each in its own tenant scope).
+    Returns lines to print. Used by ``manage.py sandbox_pay``.
+    """
+    from django.db.models import Q
+
+    from erp_connectors.providers.sandbox.changes import ChangeError, document_settle
+    from invoices.models import Invoice
+    from organizations.models import Organization
+    from organizations.tenancy import tenant_scope
+    from sync.credentials import credentials_decrypt
+    from sync.models import PushDelivery
+    from sync.payments import payment_status_pull
+
+    matches = Q(invoice_number=invoice_number) | Q(erp_number=invoice_number)
+    if invoice_number.isdigit():
+        matches |= Q(pk=int(invoice_number))
+    for organization_id in Organization.objects.order_by("id").values_list("id", flat=True):
+        with tenant_scope(organization_id):
+            invoice = Invoice.objects.filter(matches).exclude(erp_external_id="").order_by("-id").first()
+            if invoice is None:
+                continue
+            delivery = PushDelivery.objects.select_related("integration").get(invoice=invoice)
+            integration = delivery.integration
+            if integration is None or integration.provider != "sandbox":
+                raise SandboxPaymentError(f"{invoice} was not posted to a Sandbox ERP.")
+            api_key = credentials_decrypt(integration.credentials_encrypted).get("api_key", "")
+            store = sandbox_store()
+            company = store.company_get_by_api_key(api_key)
+            if company is None:
+                raise SandboxPaymentError(
+                    f"The demo Sandbox ({store.path}) does not hold {invoice}'s company."
+                )
+            try:
+                document = document_settle(
+                    store, company.id, invoice.erp_external_id, amount=amount, void=void
+                )
+            except ChangeError as error:
+                raise SandboxPaymentError(f"The Sandbox refused: {error}") from None
+            summary = payment_status_pull(integration=integration)
+            invoice.refresh_from_db()
+            return [
+                f"{invoice} ({invoice.erp_external_id}) in the Sandbox: {document['state']}, "
+                f"paid {document['amount_paid']} of {document['total']}",
+                f"payment status pulled: {summary.updated} invoice(s) changed; {invoice} is now "
+                f"{invoice.get_status_display()}",
+            ]
+    raise SandboxPaymentError(f"No posted invoice {invoice_number!r} was found.")

@@ -121,3 +121,35 @@ def test_the_dispatcher_queues_pulls_only_for_integrations_that_posted_something
     with tenant_scope(other_tenant.organization):
         assert payment_status_pulls_dispatch_organization() == 0
         assert Integration.objects.get(pk=other_integration.pk).payments_pulled_at is None
+
+
+def test_sandbox_pay_pays_a_posted_invoice_in_the_sandbox_and_pulls_the_status(
+    tenant: Tenant, other_tenant: Tenant, sandbox, company, monkeypatch
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from erp_connectors.providers.sandbox.store import Store
+
+    monkeypatch.setattr("sync.demo.sandbox_store", lambda: Store(sandbox.db_path))
+    integration = integration_for(tenant, company)
+    coding = mirror_for_push(tenant, integration)
+    with tenant_scope(tenant.organization):
+        bill = posted(tenant, approved_invoice(tenant, coding, number="INV-400"))
+    output = StringIO()
+    call_command("sandbox_pay", "INV-400", "--amount", "65.00", stdout=output)
+    assert output.getvalue().splitlines() == [
+        f"Invoice INV-400 ({bill.erp_external_id}) in the Sandbox: partially_paid, paid 65.00 of 165.00",
+        "payment status pulled: 1 invoice(s) changed; Invoice INV-400 is now Partially paid",
+    ]
+    call_command("sandbox_pay", bill.erp_number, stdout=StringIO())
+    with tenant_scope(tenant.organization):
+        bill.refresh_from_db()
+        assert (bill.status, bill.amount_paid) == (InvoiceStatus.PAID, Decimal("165.00"))
+    with pytest.raises(CommandError, match="must be between"):
+        call_command("sandbox_pay", "INV-400", "--amount", "1.00", stdout=StringIO())
+    with pytest.raises(CommandError, match="No posted invoice 'INV-999'"):
+        call_command("sandbox_pay", "INV-999", stdout=StringIO())
+    with tenant_scope(other_tenant.organization):
+        assert not Invoice.objects.exists()
