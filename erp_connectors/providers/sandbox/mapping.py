@@ -39,12 +39,18 @@ from erp_connectors.records import (
     VendorCredit,
 )
 
+_NO_STRINGS: Mapping[str, str] = MappingProxyType({})
+
 
 def _strings(value: Any) -> Mapping[str, str]:
-    return MappingProxyType({str(key): str(item) for key, item in (value or {}).items()})
+    if not value:
+        return _NO_STRINGS  # most records have no custom fields: one shared, read-only empty mapping
+    return MappingProxyType({str(key): str(item) for key, item in value.items()})
 
 
 def _decimal(value: Any) -> Decimal:
+    if type(value) is str and value:
+        return Decimal(value)
     return Decimal(str(value)) if value not in (None, "") else Decimal("0")
 
 

@@ -22,5 +22,5 @@ def text_to_microseconds(text: str) -> int:
 
 
 def text_to_datetime(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text)  # Python 3.11 reads a trailing "Z" as UTC
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
