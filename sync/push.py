@@ -403,22 +403,34 @@ def push_delivery_retry(*, delivery: PushDelivery, actor: User | None) -> PushDe
     return delivery
 
 
+def push_deliveries_waiting_release(*, entity_id: int | None = None) -> int:
+    """Queue the scope's waiting deliveries (of one entity, if named) whose integration works now.
+
+    Called when an integration is connected or reconnected, and by the sweeper.
+    """
+    queued = 0
+    waiting = PushDelivery.objects.select_for_update().filter(status=PushStatus.WAITING)
+    if entity_id is not None:
+        waiting = waiting.filter(entity_id=entity_id)
+    with transaction.atomic():
+        for delivery in waiting.order_by("id"):
+            if delivery.integration_id is None:
+                delivery.integration = Integration.objects.filter(entity_id=delivery.entity_id).first()
+            if _usable(delivery.integration):
+                delivery.status = PushStatus.PENDING
+                delivery.updated_at = timezone.now()
+                delivery.save(update_fields=["status", "integration", "updated_at"])
+                push_send_enqueue(delivery)
+                queued += 1
+    return queued
+
+
 def push_deliveries_sweep_organization(*, now: datetime | None = None) -> int:
     """Queue the scope's deliveries that no worker is busy with: pending ones whose task was lost,
     ones held past their lease by a worker that died, and waiting ones whose integration works now."""
     now = now or timezone.now()
     grace = timedelta(seconds=settings.PUSH_LOST_TASK_SECONDS)
-    queued = 0
-    with transaction.atomic():
-        for delivery in PushDelivery.objects.select_for_update().filter(status=PushStatus.WAITING):
-            if delivery.integration_id is None:
-                delivery.integration = Integration.objects.filter(entity_id=delivery.entity_id).first()
-            if _usable(delivery.integration):
-                delivery.status = PushStatus.PENDING
-                delivery.updated_at = now
-                delivery.save(update_fields=["status", "integration", "updated_at"])
-                push_send_enqueue(delivery)
-                queued += 1
+    queued = push_deliveries_waiting_release()
     stale = PushDelivery.objects.filter(
         Q(status=PushStatus.PENDING, updated_at__lt=now - grace)
         & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))

@@ -22,6 +22,7 @@ from sync.credentials import (
     secrets_scrub,
 )
 from sync.models import STREAM_ORDER, Integration, IntegrationStatus, SyncTrigger
+from sync.push import push_deliveries_waiting_release
 from sync.services.outcome import sentence
 from sync.services.runs import sync_run_request
 
@@ -122,6 +123,7 @@ def integration_connect(
         )
         if start_sync:
             sync_run_request(integration=integration, trigger=SyncTrigger.CONNECT, actor=actor, full=True)
+        push_deliveries_waiting_release(entity_id=entity.pk)
     return integration
 
 
@@ -205,6 +207,8 @@ def integration_reconnect(
             after={"status": locked.status},
         )
         sync_run_request(integration=locked, trigger=SyncTrigger.RECONNECT, actor=actor)
+        # Approved documents that waited for the connection go now.
+        push_deliveries_waiting_release(entity_id=locked.entity_id)
     integration.refresh_from_db()
     return access
 

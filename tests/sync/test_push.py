@@ -319,6 +319,7 @@ def test_a_disconnected_integration_makes_the_delivery_wait_and_the_sweeper_send
 ) -> None:
     from sync.models import Integration, IntegrationStatus
     from sync.push import push_deliveries_sweep_organization
+    from sync.services.integrations import integration_reconnect
 
     sandbox.knobs_set(company.id, revoked=True)
     with tenant_scope(tenant.organization):
@@ -331,9 +332,31 @@ def test_a_disconnected_integration_makes_the_delivery_wait_and_the_sweeper_send
         assert push_deliveries_sweep_organization() == 0  # still disconnected: it keeps waiting
     sandbox.knobs_reset(company.id)
     with tenant_scope(tenant.organization):
-        Integration.objects.filter(pk=integration.pk).update(status=IntegrationStatus.CONNECTED)
-        assert push_deliveries_sweep_organization() == 1
+        # Reconnecting releases what waited for the connection at once.
+        integration_reconnect(
+            actor=tenant.admin, integration=integration, credentials={"api_key": company.api_key}
+        )
         assert PushDelivery.objects.get(pk=delivery.pk).status == PushStatus.PENDING
+        assert push_deliveries_sweep_organization() == 0  # nothing left for the sweeper
         delivery = push_delivery_send(delivery_id=delivery.pk)
         assert delivery.status == PushStatus.DELIVERED
         assert Decimal(erp_document(company, delivery.reference)["total"]) == Decimal("165.00")
+
+
+def test_documents_approved_before_the_entity_was_connected_go_once_it_is(
+    tenant: Tenant, other_tenant: Tenant, company
+) -> None:
+    from invoices.models import Invoice
+
+    with tenant_scope(tenant.organization):
+        invoice = Invoice.objects.create(
+            entity=tenant.entity, status=InvoiceStatus.APPROVED, invoice_number="W-1"
+        )
+        waiting = push_delivery_create(invoice=invoice, actor=None)
+        assert (waiting.status, waiting.integration_id) == (PushStatus.WAITING, None)
+    integration = integration_for(tenant, company)
+    with tenant_scope(tenant.organization):
+        waiting.refresh_from_db()
+        assert (waiting.status, waiting.integration_id) == (PushStatus.PENDING, integration.pk)
+    with tenant_scope(other_tenant.organization):
+        assert not PushDelivery.objects.exists()

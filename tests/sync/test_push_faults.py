@@ -27,7 +27,7 @@ from tests.sync.push_worker import push_workers_running
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-DOCUMENTS = 210
+DOCUMENTS = 200
 CREDITS_EVERY = 7  # every 7th document is a credit memo
 WAVE = 60  # approvals waiting at most, so a lost task is told from a queued one quickly
 DEADLINE_SECONDS = 150
