@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from modai.celery import app
 
@@ -46,11 +47,11 @@ def _broker_use(folder: Path) -> None:
 
 
 def _pools_reset() -> None:
-    # Connections and producers are pooled per broker URL: drop them so the next send uses the new one.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Connections and producers are pooled per broker (kombu's global pools, which Celery's app uses):
+    # drop them all so the next send, eager or not, builds them for the broker configured now.
+    app._pool = None
     app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 class PushWorkers:
