@@ -15,6 +15,7 @@ policy checks (``WITH CHECK`` for new rows, ``USING`` for the rows a conflict wo
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -107,9 +108,11 @@ def copy_upsert(
     is a ``RETURNING`` clause (or empty); the rows it returns are returned."""
     quote = connection.ops.quote_name
     target = quote(table.model._meta.db_table)
-    stage = quote(f"modai_stage_{table.model._meta.db_table}")
     columns = table.all_columns()
     names = ", ".join(quote(table.column_field(attname).column) for attname in columns)
+    # Named after its columns too: a session that outlives a migration of the mirror table gets a
+    # new staging table instead of one that lacks the new column.
+    stage = quote(f"modai_stage_{table.model._meta.db_table}_{zlib.crc32(names.encode()):08x}")
     conflict = ", ".join(quote(table.column_field(attname).column) for attname in table.conflict)
     updates = ", ".join(
         f"{quote(table.column_field(attname).column)} = excluded.{quote(table.column_field(attname).column)}"
