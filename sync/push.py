@@ -127,6 +127,10 @@ def _claim(delivery_id: int, owner: str) -> tuple[PushDelivery, PushAttempt, boo
             delivery.lease_owner, delivery.lease_expires_at = "", None
             delivery.updated_at = now
             delivery.save(update_fields=["status", "lease_owner", "lease_expires_at", "updated_at"])
+            if delivery.invoice.status == InvoiceStatus.POSTING:  # taken over from a worker that died
+                _invoice_move(
+                    delivery.invoice, to=InvoiceStatus.APPROVED, reason="Waiting for the ERP connection."
+                )
             return None
         if reclaimed:
             PushAttempt.objects.filter(delivery=delivery, outcome=PushAttemptOutcome.SENDING).update(

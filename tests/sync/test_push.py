@@ -360,3 +360,28 @@ def test_documents_approved_before_the_entity_was_connected_go_once_it_is(
         assert (waiting.status, waiting.integration_id) == (PushStatus.PENDING, integration.pk)
     with tenant_scope(other_tenant.organization):
         assert not PushDelivery.objects.exists()
+
+
+def test_a_push_taken_over_while_disconnected_waits_and_is_looked_up_after_the_reconnect(
+    tenant: Tenant, company, coding
+) -> None:
+    from sync.models import Integration, IntegrationStatus
+
+    with tenant_scope(tenant.organization):
+        delivery = push_delivery_create(invoice=approved_invoice(tenant, coding, number="INV-13"), actor=None)
+        _claim(delivery.pk, "dead-worker")
+        PushDelivery.objects.filter(pk=delivery.pk).update(
+            lease_expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        Integration.objects.filter(pk=delivery.integration_id).update(status=IntegrationStatus.DISCONNECTED)
+        delivery = push_delivery_send(delivery_id=delivery.pk)
+        delivery.invoice.refresh_from_db()
+        assert (delivery.status, delivery.invoice.status) == (PushStatus.WAITING, InvoiceStatus.APPROVED)
+        Integration.objects.filter(pk=delivery.integration_id).update(status=IntegrationStatus.CONNECTED)
+        from sync.push import push_deliveries_waiting_release
+
+        assert push_deliveries_waiting_release() == 1
+        delivery = push_delivery_send(delivery_id=delivery.pk)
+        assert delivery.status == PushStatus.DELIVERED
+        assert delivery.attempts_made.order_by("-number").first().request_summary["looked_up"] is True
+    assert references_in_erp(company)[delivery.reference] == 1
