@@ -160,7 +160,7 @@ def _write(
             written_ids.update(written)
         return set()
     except DatabaseError:
-        pass
+        pass  # one bad row spoils the whole statement: write row by row below to find and report it
     failed: set[str] = set()
     for row, row_values in zip(rows, values, strict=True):
         try:
